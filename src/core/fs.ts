@@ -1,0 +1,68 @@
+import { open, rename, unlink, mkdir } from "node:fs/promises";
+import { dirname, join, basename } from "node:path";
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** fsyncs a directory, so a rename or create in it survives a crash of the machine. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `path` with `data` so that a crash at any moment leaves either the old or the new
+ * content, never a mix: write a temp file beside it, fsync, rename over, fsync the directory.
+ */
+export async function writeFileDurable(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDirectory(dir);
+}
+
+/**
+ * Runs `task` holding an exclusive lock file `path` (created with O_EXCL), so two processes
+ * (`portico user add` while the server runs) do not interleave read-modify-write cycles.
+ * A lock older than `staleMs` is taken over: its owner has died.
+ */
+export async function withLockFile<T>(path: string, task: () => Promise<T>, staleMs = 30_000): Promise<T> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + staleMs;
+  for (;;) {
+    try {
+      const handle = await open(path, "wx", 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (Date.now() > deadline) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      await sleep(20);
+    }
+  }
+  try {
+    return await task();
+  } finally {
+    await unlink(path).catch(() => undefined);
+  }
+}

@@ -1,0 +1,76 @@
+import type { NetworkSet, SocketAddress } from "./core/address.js";
+
+/**
+ * The options of a whole Portico instance: the config file of PRODUCT.md, typed, with paths
+ * resolved. `portico start -c FILE` builds one of these with `loadConfig()`; the library
+ * accepts the same object. A service whose section is absent does not run.
+ */
+export interface PorticoOptions {
+  /** Used in greetings, Received: headers, HELO, and the self-signed certificate. */
+  readonly hostname: string;
+  /** Absolute path of the data directory (accounts, mailboxes, queue, homes, TLS). */
+  readonly dataDir: string;
+  readonly tls?: TlsFiles;
+  /** Accounts from `[[users]]`; the data directory's account file adds to them. */
+  readonly users: readonly UserEntry[];
+  readonly dns?: DnsOptions;
+  readonly smtp?: SmtpOptions;
+  readonly pop3?: RetrievalOptions;
+  readonly imap?: RetrievalOptions;
+  readonly ftp?: FtpOptions;
+  readonly ssh?: ListenOptions;
+  readonly telnet?: ListenOptions;
+  readonly web?: ListenOptions;
+}
+
+/** `[tls]`: PEM files of the certificate chain and its private key. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** `[[users]]`: exactly one of `password` (clear) and `passwordHash` (`$scrypt$…`). */
+export type UserEntry =
+  | { readonly address: string; readonly password: string }
+  | { readonly address: string; readonly passwordHash: string };
+
+export interface ListenOptions {
+  readonly listen: readonly SocketAddress[];
+}
+
+/** `[dns]`. */
+export interface DnsOptions extends ListenOptions {
+  /** RFC 1035 master files, absolute paths. */
+  readonly zones: readonly string[];
+  /** Answer names outside our zones through the resolver (else REFUSED). */
+  readonly recursion: boolean;
+  /** Forward to these servers instead of iterating from the roots. */
+  readonly forwarders: readonly SocketAddress[];
+}
+
+/** `[smtp]`. */
+export interface SmtpOptions extends ListenOptions {
+  readonly submission: readonly SocketAddress[];
+  readonly submissions: readonly SocketAddress[];
+  readonly localDomains: readonly string[];
+  readonly trustedNetworks: NetworkSet;
+  /** DNS server for MX/A/AAAA lookups; undefined: the system's. */
+  readonly resolver?: SocketAddress;
+  readonly relayPort: number;
+  readonly maxMessageSize: number;
+  /** Alias address → target addresses (a list with several targets is what EXPN shows). */
+  readonly aliases: ReadonlyMap<string, readonly string[]>;
+}
+
+/** `[pop3]` and `[imap]`: a STARTTLS/STLS port and an implicit-TLS port. */
+export interface RetrievalOptions extends ListenOptions {
+  readonly listenTls: readonly SocketAddress[];
+}
+
+/** `[ftp]`. */
+export interface FtpOptions extends ListenOptions {
+  readonly passivePorts: { readonly first: number; readonly last: number };
+  /** Address announced in PASV replies; undefined: the control connection's local address. */
+  readonly passiveAddress?: string;
+  readonly anonymous: boolean;
+}
