@@ -25,5 +25,6 @@ if (files.length === 0) {
   process.exit(2);
 }
 const reporter = process.env.CI ? ["--test-reporter=spec"] : [];
-const result = spawnSync(process.execPath, ["--test", ...reporter, ...flags, ...files], { stdio: "inherit" });
+// --test-force-exit: a file that leaks a handle must not hang the whole run.
+const result = spawnSync(process.execPath, ["--test", "--test-force-exit", ...reporter, ...flags, ...files], { stdio: "inherit" });
 process.exit(result.status ?? 1);

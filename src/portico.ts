@@ -4,7 +4,7 @@ import { DEFAULTS } from "./core/defaults.js";
 import { DataLayout } from "./core/layout.js";
 import { silentLogger, type Logger, type TraceSink } from "./core/log.js";
 import { loadTlsCredentials, type TlsCredentials } from "./core/tls.js";
-import { startDnsService } from "./dns/service.js";
+import { loadZones, startDnsService } from "./dns/service.js";
 import type { PorticoOptions } from "./options.js";
 import type { Endpoint, RunningService } from "./service.js";
 
@@ -68,6 +68,18 @@ export class Portico {
       this.#log.info("stopped");
     })();
     return this.#stopping;
+  }
+}
+
+/**
+ * Checks everything the options point at without starting anything: zone files parse, TLS
+ * files load. Throws the first problem as a ConfigError (zone errors name FILE:LINE).
+ * `portico check-config` runs it, and `startPortico` runs the same checks as it starts.
+ */
+export async function checkPortico(options: PorticoOptions): Promise<void> {
+  if (options.dns) loadZones(options.dns.zones);
+  if (options.tls) {
+    await loadTlsCredentials({ files: options.tls, tlsDir: "", hostname: options.hostname });
   }
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../core/errors.js";
-import { loadConfig } from "../core/config/load.js";
+import { checkPortico } from "../portico.js";
 import { UsageError } from "./errors.js";
 import { resolveOptions } from "./options.js";
 import { START_HELP, startCommand } from "./start.js";
@@ -66,12 +66,8 @@ function report(error: unknown, debug: boolean): number {
 /** `portico check-config`: validation only. */
 async function checkConfigCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
-  if (values.config !== undefined) {
-    await loadConfig(values.config);
-    console.log(`${values.config}: ok`);
-    return 0;
-  }
-  const { source } = await resolveOptions(undefined);
+  const { options, source } = await resolveOptions(values.config);
+  await checkPortico(options);
   console.log(`${source}: ok`);
   return 0;
 }

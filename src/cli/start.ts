@@ -29,14 +29,8 @@ export async function startCommand(args: string[]): Promise<number> {
     ...(values.trace && { trace: traceTo((text) => process.stderr.write(text)) }),
   });
 
-  console.log(`Portico on ${options.hostname}, config: ${source}, data: ${options.dataDir}`);
-  console.log(table(portico.endpoints));
-  if (portico.skipped.length > 0) {
-    console.log(`not in this version yet (configured, not started): ${portico.skipped.join(", ")}`);
-  }
-  console.log("Stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads zone files.");
-
-  await new Promise<void>((resolve) => {
+  // Signal handlers go in before the banner, so a signal sent as soon as it shows is handled.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, "signal received");
       process.off("SIGTERM", onTerm);
@@ -62,6 +56,14 @@ export async function startCommand(args: string[]): Promise<number> {
     process.on("SIGINT", onInt);
     process.on("SIGHUP", onHup);
   });
+
+  console.log(`Portico on ${options.hostname}, config: ${source}, data: ${options.dataDir}`);
+  console.log(table(portico.endpoints));
+  if (portico.skipped.length > 0) {
+    console.log(`not in this version yet (configured, not started): ${portico.skipped.join(", ")}`);
+  }
+  console.log("Stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads zone files.");
+  await stopped;
   console.log("stopped");
   return 0;
 }

@@ -326,6 +326,7 @@ export class TcpService {
       await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
       clearTimeout(timer);
       for (const socket of this.#open.keys()) socket.destroy();
+      await drained; // destroyed sockets report "close" on the next tick
     } else {
       this.#drained = () => undefined;
     }

@@ -128,7 +128,7 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
   for (let k = 0; k < 8; k++) words.push((bytes[offset + 2 * k]! << 8) | bytes[offset + 2 * k + 1]!);
   let bestStart = -1;
   let bestLen = 0;
-  for (let k = 0; k < 8; ) {
+  for (let k = 0; k < 8;) {
     if (words[k] !== 0) {
       k++;
       continue;

@@ -8,8 +8,9 @@
  * - CNAME, DNAME and SOA are singletons: a second, different one at a name is an error;
  * - the records of an RRset share one TTL (RFC 2181 §5.2). Within a run of records for the
  *   same owner a different TTL is replaced by the RRset's, with a warning ("TTL set to prior
- *   TTL"); an RRset continued later in the file takes the later TTL for all its records
- *   (BIND merges the later set into the earlier one).
+ *   TTL"); an RRset continued in a later run takes the later TTL for all its records (BIND
+ *   merges the later set into the earlier one). The parser says which run a record is in;
+ *   RRSIGs covering different types are different RRsets.
  *
  * The zone-wide checks (one SOA at the apex, NS records at the apex with addresses for
  * in-zone targets) are made by `finish()`.
@@ -41,6 +42,23 @@ export interface ZoneWarning {
 /** Types that may share an owner name with a CNAME (BIND's "at CNAME" types). */
 function allowedAtCname(type: number): boolean {
   return type === CNAME || type === 46 || type === 47 || type === 25 || type === 24 || type === 30;
+}
+
+/**
+ * What makes an RRset besides owner and class: the type, and for RRSIG and SIG also the type
+ * they cover (RFC 4034 §3: the signatures of each RRset are an RRset of their own).
+ */
+function rrsetKind(rec: MutableRecord): number {
+  const type = rec.type;
+  if ((type === 46 || type === 24) && rec.data.kind === "opaque" && rec.data.data.length >= 2) {
+    return type * 0x10000 + ((rec.data.data[0]! << 8) | rec.data.data[1]!);
+  }
+  return type;
+}
+
+/** The type of an `rrsetKind()`. */
+function typeOfKind(kind: number): number {
+  return kind > 0xffff ? Math.floor(kind / 0x10000) : kind;
 }
 
 function isSingleton(type: number): boolean {
@@ -89,8 +107,11 @@ function hashKey(key: string): number {
 export class ZoneBuilder {
   readonly records: MutableRecord[] = [];
   /** Line and file of each record, for errors found later. */
-  readonly lines: number[] = [];
-  readonly files: string[] = [];
+  readonly #lines = new Int32List();
+  readonly #fileOf = new Int32List();
+  /** The run (see `add()`) each record was read in. */
+  readonly #blockOf = new Int32List();
+  readonly #files: string[] = [];
 
   // The names of the zone: a hash table of "groups" (one per distinct owner), chained
   // through typed arrays, each group a linked list of its records. A V8 Map of a million
@@ -106,8 +127,6 @@ export class ZoneBuilder {
   readonly #recNext = new Int32List();
   /** Groups with more than SMALL_NAME_LIMIT records: their RRsets by type. */
   readonly #big = new Map<number, Map<number, BigRRset>>();
-  #blockGroup = -1;
-  #blockStart = 0;
   readonly #warn: (file: string, line: number, message: string) => void;
 
   constructor(warn: (file: string, line: number, message: string) => void) {
@@ -116,7 +135,11 @@ export class ZoneBuilder {
 
   /** The group of canonical name `key`, or -1. */
   #find(key: string, hash: number): number {
-    for (let g = this.#buckets[hash & (this.#buckets.length - 1)]!; g >= 0; g = this.#groupNextInBucket.get(g)) {
+    for (
+      let g = this.#buckets[hash & (this.#buckets.length - 1)]!;
+      g >= 0;
+      g = this.#groupNextInBucket.get(g)
+    ) {
       if (this.#groupHash.get(g) === hash && this.#groupKey[g] === key) return g;
     }
     return -1;
@@ -148,96 +171,115 @@ export class ZoneBuilder {
   }
 
   /**
-   * Adds a record whose owner's canonical form is `key`; merges it if it duplicates one
-   * already there. Throws ConfigError for CNAME conflicts and repeated singletons.
+   * Adds a record whose owner's canonical form is `key`, read in run `block` (BIND's list of
+   * records being gathered for one owner: a different TTL within a run is replaced by the
+   * run's, while a later run sets the TTL of the whole RRset). Merges the record if it
+   * duplicates one already there. Returns the TTL the record ended up with. Throws
+   * ConfigError for CNAME conflicts and repeated singletons.
    */
-  add(rec: MutableRecord, key: string, file: string, line: number): void {
+  add(rec: MutableRecord, key: string, file: string, line: number, block: number): number {
     const hash = hashKey(key);
     const g = this.#find(key, hash);
     if (g < 0) {
-      const index = this.#push(rec, file, line);
-      this.#blockGroup = this.#newGroup(key, hash, index);
-      this.#blockStart = index;
-      return;
-    }
-    if (g !== this.#blockGroup) {
-      this.#blockGroup = g;
-      this.#blockStart = this.records.length;
+      this.#newGroup(key, hash, this.#push(rec, file, line, block));
+      return rec.ttl;
     }
     const big = this.#big.get(g);
-    if (big !== undefined) {
-      this.#addBig(g, big, rec, file, line);
-      return;
-    }
+    if (big !== undefined) return this.#addBig(g, big, rec, file, line, block);
     const records = this.records;
     const type = rec.type;
-    let sameType = 0;
+    const kind = rrsetKind(rec);
+    let sameSet = 0;
     let inBlock = false;
     let rrsetTtl = 0;
     let duplicate = false;
     let newKey: string | undefined;
     for (let j = this.#groupFirst.get(g); j >= 0; j = this.#recNext.get(j)) {
       const other = records[j]!;
-      if (other.type === type) {
-        sameType++;
+      if (rrsetKind(other) === kind) {
+        sameSet++;
         rrsetTtl = other.ttl;
-        if (j >= this.#blockStart) inBlock = true;
+        if (this.#blockOf.get(j) === block) inBlock = true;
         if (!duplicate) {
           newKey ??= rdataKey(rec.data);
           if (rdataKey(other.data) === newKey) duplicate = true;
         }
-      } else if ((type === CNAME && !allowedAtCname(other.type)) || (other.type === CNAME && !allowedAtCname(type))) {
+      } else if (
+        (type === CNAME && !allowedAtCname(other.type)) ||
+        (other.type === CNAME && !allowedAtCname(type))
+      ) {
         throw new ConfigError(`${rec.name}: CNAME and other data`, file, line);
       }
     }
-    if (sameType > 0 && rec.ttl !== rrsetTtl) this.#harmonizeTtl(g, rec, inBlock, rrsetTtl, file, line);
-    if (duplicate) return;
-    if (sameType > 0 && isSingleton(type)) {
+    if (sameSet > 0 && rec.ttl !== rrsetTtl) this.#harmonizeTtl(g, rec, kind, inBlock, rrsetTtl, file, line);
+    if (duplicate) return rec.ttl;
+    if (sameSet > 0 && isSingleton(type)) {
       throw new ConfigError(`${rec.name}: multiple RRs of singleton type`, file, line);
     }
-    this.#append(g, this.#push(rec, file, line));
+    this.#append(g, this.#push(rec, file, line, block));
     if (this.#groupCount.get(g) > SMALL_NAME_LIMIT) {
       const sets = new Map<number, BigRRset>();
       for (let j = this.#groupFirst.get(g); j >= 0; j = this.#recNext.get(j)) {
         const r = records[j]!;
-        let set = sets.get(r.type);
-        if (set === undefined) sets.set(r.type, (set = { indices: [], keys: new Set() }));
+        const k = rrsetKind(r);
+        let set = sets.get(k);
+        if (set === undefined) sets.set(k, (set = { indices: [], keys: new Set() }));
         set.indices.push(j);
         set.keys.add(rdataKey(r.data));
       }
       this.#big.set(g, sets);
     }
+    return rec.ttl;
   }
 
-  #addBig(g: number, big: Map<number, BigRRset>, rec: MutableRecord, file: string, line: number): void {
+  #addBig(
+    g: number,
+    big: Map<number, BigRRset>,
+    rec: MutableRecord,
+    file: string,
+    line: number,
+    block: number,
+  ): number {
     const type = rec.type;
     if (type === CNAME) {
-      for (const t of big.keys()) {
-        if (!allowedAtCname(t)) throw new ConfigError(`${rec.name}: CNAME and other data`, file, line);
+      for (const k of big.keys()) {
+        if (!allowedAtCname(typeOfKind(k)))
+          throw new ConfigError(`${rec.name}: CNAME and other data`, file, line);
       }
     } else if (big.has(CNAME) && !allowedAtCname(type)) {
       throw new ConfigError(`${rec.name}: CNAME and other data`, file, line);
     }
-    const set = big.get(type);
+    const kind = rrsetKind(rec);
+    const set = big.get(kind);
     const key = rdataKey(rec.data);
     if (set === undefined) {
-      const index = this.#push(rec, file, line);
+      const index = this.#push(rec, file, line, block);
       this.#append(g, index);
-      big.set(type, { indices: [index], keys: new Set([key]) });
-      return;
+      big.set(kind, { indices: [index], keys: new Set([key]) });
+      return rec.ttl;
     }
     const rrsetTtl = this.records[set.indices[0]!]!.ttl;
-    const inBlock = set.indices[set.indices.length - 1]! >= this.#blockStart;
-    if (rec.ttl !== rrsetTtl) this.#harmonizeTtl(g, rec, inBlock, rrsetTtl, file, line);
-    if (set.keys.has(key)) return;
+    // A run is one stretch of the file, so the set's last record is in it if any is.
+    const inBlock = this.#blockOf.get(set.indices[set.indices.length - 1]!) === block;
+    if (rec.ttl !== rrsetTtl) this.#harmonizeTtl(g, rec, kind, inBlock, rrsetTtl, file, line);
+    if (set.keys.has(key)) return rec.ttl;
     if (isSingleton(type)) throw new ConfigError(`${rec.name}: multiple RRs of singleton type`, file, line);
-    const index = this.#push(rec, file, line);
+    const index = this.#push(rec, file, line, block);
     this.#append(g, index);
     set.indices.push(index);
     set.keys.add(key);
+    return rec.ttl;
   }
 
-  #harmonizeTtl(g: number, rec: MutableRecord, inBlock: boolean, rrsetTtl: number, file: string, line: number): void {
+  #harmonizeTtl(
+    g: number,
+    rec: MutableRecord,
+    kind: number,
+    inBlock: boolean,
+    rrsetTtl: number,
+    file: string,
+    line: number,
+  ): void {
     if (inBlock) {
       this.#warn(file, line, `TTL set to prior TTL (${rrsetTtl})`);
       rec.ttl = rrsetTtl;
@@ -245,14 +287,21 @@ export class ZoneBuilder {
     }
     for (let j = this.#groupFirst.get(g); j >= 0; j = this.#recNext.get(j)) {
       const other = this.records[j]!;
-      if (other.type === rec.type) other.ttl = rec.ttl;
+      if (rrsetKind(other) === kind) other.ttl = rec.ttl;
     }
   }
 
-  #push(rec: MutableRecord, file: string, line: number): number {
+  #push(rec: MutableRecord, file: string, line: number, block: number): number {
     this.records.push(rec);
-    this.lines.push(line);
-    this.files.push(file);
+    this.#blockOf.push(block);
+    this.#lines.push(line);
+    // Records come in runs from one file: compare with the last file before searching.
+    let f = this.#files.length - 1;
+    if (this.#files[f] !== file) {
+      f = this.#files.indexOf(file);
+      if (f < 0) f = this.#files.push(file) - 1;
+    }
+    this.#fileOf.push(f);
     this.#recNext.push(-1);
     return this.records.length - 1;
   }
@@ -261,6 +310,11 @@ export class ZoneBuilder {
     this.#recNext.set(this.#groupLast.get(g), index);
     this.#groupLast.set(g, index);
     this.#groupCount.set(g, this.#groupCount.get(g) + 1);
+  }
+
+  /** The file and line record `index` came from. */
+  #where(index: number): [string, number] {
+    return [this.#files[this.#fileOf.get(index)]!, this.#lines.get(index)];
   }
 
   /** Whether canonical name `key` has a record of `type`. */
@@ -293,7 +347,7 @@ export class ZoneBuilder {
     if (!this.#has(apex, SOA)) throw new ConfigError(`zone ${origin} has no SOA record at its apex`, file, 1);
     if (!this.#has(apex, NS)) {
       const soa = this.#first(apex, SOA);
-      throw new ConfigError(`zone ${origin} has no NS records at its apex`, this.files[soa], this.lines[soa]);
+      throw new ConfigError(`zone ${origin} has no NS records at its apex`, ...this.#where(soa));
     }
     const records = this.records;
     for (let i = 0; i < records.length; i++) {
@@ -310,13 +364,13 @@ export class ZoneBuilder {
       const atApex = rec.type === NS && canonicalName(rec.name) === apex;
       if (this.#has(key, CNAME)) {
         const message = `${rec.name} ${what} '${target}' is a CNAME (illegal, RFC 2181 §10.3)`;
-        if (atApex) throw new ConfigError(message, this.files[i], this.lines[i]);
-        this.#warn(this.files[i]!, this.lines[i]!, message);
+        if (atApex) throw new ConfigError(message, ...this.#where(i));
+        this.#warn(...this.#where(i), message);
         continue;
       }
       const message = `${rec.name} ${what} '${target}' has no address records (A or AAAA)`;
-      if (atApex) throw new ConfigError(message, this.files[i], this.lines[i]);
-      this.#warn(this.files[i]!, this.lines[i]!, message);
+      if (atApex) throw new ConfigError(message, ...this.#where(i));
+      this.#warn(...this.#where(i), message);
     }
   }
 

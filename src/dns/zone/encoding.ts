@@ -15,7 +15,12 @@ const BACKSLASH = 0x5c;
  * from a latin1 decoding); otherwise a character above 0x7F is written in UTF-8.
  * Returns null for a malformed escape.
  */
-export function decodeCharString(text: string, start: number, end: number, bytes: boolean): Uint8Array | null {
+export function decodeCharString(
+  text: string,
+  start: number,
+  end: number,
+  bytes: boolean,
+): Uint8Array | null {
   let plain = true;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -24,7 +29,11 @@ export function decodeCharString(text: string, start: number, end: number, bytes
       break;
     }
   }
-  if (plain) return Buffer.from(text.slice(start, end), "latin1");
+  if (plain) {
+    const out = new Uint8Array(end - start);
+    for (let i = start; i < end; i++) out[i - start] = text.charCodeAt(i);
+    return out;
+  }
   const out: number[] = [];
   for (let i = start; i < end; i++) {
     let c = text.charCodeAt(i);

@@ -48,7 +48,8 @@ export class NameResolver {
       // as escaping the dot it adds.
       let k = text.length - 1;
       while (k >= 0 && text.charCodeAt(k) === 0x5c) k--;
-      if ((text.length - 1 - k) % 2 === 1) throw new TypeError(`Cannot parse domain name ${JSON.stringify(text)}: backslash at the end`);
+      if ((text.length - 1 - k) % 2 === 1)
+        throw new TypeError(`Cannot parse domain name ${JSON.stringify(text)}: backslash at the end`);
     }
     const name = joinName(escaped ? escapeNameToken(text, this.#bytes) : text, this.#origin);
     if (cache) {
@@ -63,12 +64,33 @@ export class NameResolver {
   }
 }
 
+/** The longest message a zone error carries; tokens can be long (a 64 KiB TXT). */
+const MAX_MESSAGE_LENGTH = 300;
+
+/**
+ * `message` made fit for a one-line error: control characters as `\xHH`, and its middle cut
+ * out when it is very long (it may quote a token from the file).
+ */
+export function oneLine(message: string): string {
+  let clean = "";
+  for (const c of message) {
+    const code = c.charCodeAt(0);
+    clean += code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : c;
+  }
+  if (clean.length <= MAX_MESSAGE_LENGTH) return clean;
+  // Cut from the middle: the start says where, the end says what is wrong.
+  const half = MAX_MESSAGE_LENGTH / 2;
+  return `${clean.slice(0, half)}…${clean.slice(clean.length - half)}`;
+}
+
 /** The reason in a TypeError thrown by name.ts ("Cannot parse domain name "x": why"). */
 export function nameErrorReason(e: unknown): string {
   if (!(e instanceof TypeError)) throw e;
   const m = e.message;
   const at = m.lastIndexOf('": ');
-  return at >= 0 ? m.slice(at + 3) : m;
+  if (at >= 0) return m.slice(at + 3);
+  const colon = m.indexOf(": ");
+  return m.startsWith("Cannot ") && colon >= 0 ? m.slice(colon + 2) : m;
 }
 
 /** Whether a token's text may need escape processing (a backslash or non-ASCII). */
@@ -125,7 +147,7 @@ export class FieldReader {
 
   /** Throws a ConfigError about the field at token `i` (default: the current one). */
   fail(message: string, i: number = this.i): never {
-    throw new ConfigError(`${this.typeName} record: ${message}`, this.lexer.file, this.lineOf(i));
+    throw new ConfigError(oneLine(`${this.typeName} record: ${message}`), this.lexer.file, this.lineOf(i));
   }
 
   /** Throws unless `what` is present; returns the index of its token. */
@@ -190,7 +212,8 @@ export class FieldReader {
     const i = this.#take(what);
     const lx = this.lexer;
     const data = decodeCharString(lx.source, lx.starts[i]!, lx.ends[i]!, this.names.bytes);
-    if (data === null) this.fail(`bad escape in ${what} '${lx.text(i)}' (\\DDD needs three digits up to 255)`, i);
+    if (data === null)
+      this.fail(`bad escape in ${what} '${lx.text(i)}' (\\DDD needs three digits up to 255)`, i);
     if (data.length > max) this.fail(`${what} is ${data.length} bytes long, more than ${max}`, i);
     return data;
   }

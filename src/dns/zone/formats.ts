@@ -51,8 +51,10 @@ type FieldKind =
   | "salt"
   /** NSEC3 next hashed owner: base32hex, with a length octet (RFC 5155 §3.3). */
   | "hash"
-  /** A type bitmap to the end of RDATA, possibly empty (RFC 4034 §4.1.2). */
+  /** A type bitmap to the end of RDATA, possibly empty (RFC 4034 §4.1.2, RFC 5155 §3.2). */
   | "bitmap"
+  /** A type bitmap that names at least one type (NSEC, as BIND requires). */
+  | "bitmap+"
   | "ipv4"
   /** EUI-48 (RFC 7043 §3.2): six hex pairs joined by `-`. */
   | "eui48"
@@ -160,7 +162,8 @@ function checkNsec3(data: Uint8Array): string | undefined {
 /** X25 (RFC 1183 §3.1): a PSDN address of at least 4 decimal digits, as BIND checks. */
 function checkX25(data: Uint8Array): string | undefined {
   const digits = data.subarray(1);
-  if (digits.length < 4 || !digits.every((b) => b >= 0x30 && b <= 0x39)) return "PSDN address must be 4 or more digits";
+  if (digits.length < 4 || !digits.every((b) => b >= 0x30 && b <= 0x39))
+    return "PSDN address must be 4 or more digits";
   return undefined;
 }
 
@@ -188,7 +191,7 @@ const FORMATS = new Map<number, Format>([
     {
       fields: [
         ["name", "next domain name"],
-        ["bitmap", "type"],
+        ["bitmap+", "type"],
       ],
     },
   ],
@@ -293,7 +296,9 @@ const FORMATS = new Map<number, Format>([
         ["hex", "digest"],
       ],
       check: (data) =>
-        data.length - 6 < 12 ? "digest must be at least 12 bytes (RFC 8976 §2.2.4)" : lengthCheck(5, 6, ZONEMD_LENGTH, "hash algorithm")(data),
+        data.length - 6 < 12
+          ? "digest must be at least 12 bytes (RFC 8976 §2.2.4)"
+          : lengthCheck(5, 6, ZONEMD_LENGTH, "hash algorithm")(data),
     },
   ],
   [
@@ -441,7 +446,8 @@ export function readBitmap(r: ByteReader): number[] {
 function parseEui(f: FieldReader, groups: number, what: string, out: ByteWriter): void {
   const text = f.word(what);
   const parts = text.split("-");
-  if (parts.length !== groups || !parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p))) {
+  // BIND reads the groups with sscanf("%x"), so a single digit is accepted too.
+  if (parts.length !== groups || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) {
     f.fail(`bad EUI-${groups * 8} address '${text}' (${groups} hex pairs joined by '-')`, f.i - 1);
   }
   for (const p of parts) out.u8(parseInt(p, 16));
@@ -498,7 +504,8 @@ function parseField(kind: FieldKind, what: string, f: FieldReader, out: ByteWrit
       if (!f.done) out.string(f.charString(what));
       return;
     case "strings":
-      do out.string(f.charString(what)); while (!f.done);
+      do out.string(f.charString(what));
+      while (!f.done);
       return;
     case "text": {
       const data = f.bytes(what, 0xffff);
@@ -515,7 +522,8 @@ function parseField(kind: FieldKind, what: string, f: FieldReader, out: ByteWrit
     case "salt": {
       const text = f.word(what);
       const salt = text === "-" ? new Uint8Array(0) : decodeHex(text);
-      if (salt === null || (text !== "-" && salt.length === 0)) f.fail(`bad salt '${text}' ('-' or hex)`, f.i - 1);
+      if (salt === null || (text !== "-" && salt.length === 0))
+        f.fail(`bad salt '${text}' ('-' or hex)`, f.i - 1);
       if (salt.length > 255) f.fail("salt longer than 255 bytes", f.i - 1);
       out.string(salt);
       return;
@@ -523,12 +531,15 @@ function parseField(kind: FieldKind, what: string, f: FieldReader, out: ByteWrit
     case "hash": {
       const text = f.word(what);
       const hash = decodeBase32Hex(text);
-      if (hash === null || hash.length === 0) f.fail(`bad next hashed owner name '${text}' (base32hex)`, f.i - 1);
+      if (hash === null || hash.length === 0)
+        f.fail(`bad next hashed owner name '${text}' (base32hex)`, f.i - 1);
       if (hash.length > 255) f.fail("next hashed owner name longer than 255 bytes", f.i - 1);
       out.string(hash);
       return;
     }
     case "bitmap":
+    case "bitmap+":
+      if (kind === "bitmap+" && f.done) f.fail("the type bitmap names no type");
       parseBitmap(f, out);
       return;
     case "ipv4": {
@@ -630,7 +641,11 @@ function fieldText(kind: FieldKind, r: ByteReader): string {
       return encodeBase32Hex(hash);
     }
     case "bitmap":
-      return readBitmap(r).map(typeToText).join(" ");
+    case "bitmap+": {
+      const types = readBitmap(r);
+      if (kind === "bitmap+" && types.length === 0) throw new MalformedRdataError("empty type bitmap");
+      return types.map(typeToText).join(" ");
+    }
     case "ipv4":
       return r.bytes(4).join(".");
     case "eui48":

@@ -184,7 +184,11 @@ export class ZoneLexer {
         let p = pos + 1;
         for (;;) {
           if (p >= n) {
-            throw new ConfigError("unbalanced quotes: '\"' is not closed before the end of the file", this.file, tokenLine);
+            throw new ConfigError(
+              "unbalanced quotes: '\"' is not closed before the end of the file",
+              this.file,
+              tokenLine,
+            );
           }
           const q = s.charCodeAt(p);
           if (q === QUOTE) break;

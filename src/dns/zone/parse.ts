@@ -34,9 +34,10 @@ import { canonicalName, isAbsoluteName, isSubdomain, normalizeName } from "../na
 import { RRClass, RRType, type ResourceRecord } from "../types.js";
 import { ZoneBuilder, type MutableRecord, type ZoneWarning } from "./builder.js";
 import { decodeBase32Hex, decodeCharString } from "./encoding.js";
-import { FieldReader, NameResolver, nameErrorReason } from "./fields.js";
+import { FieldReader, NameResolver, nameErrorReason, oneLine } from "./fields.js";
 import { TOKEN_ESCAPED, TOKEN_QUOTED, ZoneLexer } from "./lexer.js";
 import { classToText, textToClass, textToType, typeToText } from "./mnemonics.js";
+import { parseSigTime } from "./formats.js";
 import { isMetaType, parseRdata } from "./rdata.js";
 import { MAX_TTL, TTL_RANGE, TTL_SYNTAX, parseTtl } from "./ttl.js";
 
@@ -78,7 +79,10 @@ export const MAX_INCLUDE_DEPTH = 20;
 /** The most records one `$GENERATE` may make. */
 export const MAX_GENERATE = 1 << 20;
 
-const { SOA, NSEC3 } = RRType;
+const { SOA, NS, DS, NSEC3 } = RRType;
+/** Mail destination and forwarder (RFC 1035 §3.3.4, §3.3.5), obsolete since RFC 973. */
+const MD = 3;
+const MF = 4;
 
 /** Parse state that lives as long as one file (the top file or an included one). */
 interface FileState {
@@ -87,6 +91,13 @@ interface FileState {
   readonly path: string;
   /** Whether the current origin is at or below the zone's apex (so relative names are). */
   originInZone: boolean;
+  /**
+   * BIND's "current" name: the last owner that was not glue. Owners named by the NS records
+   * just read at it are "glue" and leave it in place (see `#enterOwner()`).
+   */
+  current: string | undefined;
+  /** The glue name being read, if any. */
+  glue: string | undefined;
 }
 
 class ZoneParser {
@@ -104,13 +115,22 @@ class ZoneParser {
   /** The owner of the previous record, and the token text it came from. */
   #owner: string | undefined;
   #ownerKey = "";
-  #ownerToken = "";
+  #ownerToken: string | undefined;
   #ownerOrigin = "";
   /** Whether the current owner is known to be in the zone. */
   #ownerInZone = false;
   /** Whether the current owner was set before the last `$ORIGIN`/`$INCLUDE` (BIND warns). */
   #ownerBeforeOrigin = false;
   readonly #includeStack: string[] = [];
+  /** Whether an NS record was read at the current name, and the names it points to. */
+  #hasDelegation = false;
+  #currentNs: string[] = [];
+  /** Run numbers (see ZoneBuilder.add) for the current name and for glue. */
+  #currentRun = 0;
+  #glueRun = 0;
+  #runs = 0;
+  /** Whether a `$DATE` was seen (BIND then refuses `$INCLUDE`). */
+  #seenDate = false;
   /** The reader of RDATA fields, reused from record to record. */
   #fields: FieldReader | undefined;
 
@@ -141,18 +161,20 @@ class ZoneParser {
   }
 
   parse(text: string): ResourceRecord[] {
-    this.#parseFile(text, this.#opts.file, this.#origin);
+    this.#parseFile(text, this.#opts.file, this.#origin, undefined);
     this.#builder.finish(this.#origin, this.#opts.file);
     return this.#builder.result();
   }
 
-  #parseFile(text: string, path: string, origin: string): void {
+  #parseFile(text: string, path: string, origin: string, current: string | undefined): void {
     this.#includeStack.push(path);
     const st: FileState = {
       lexer: new ZoneLexer(text, path),
       names: new NameResolver(origin, this.#bytes),
       path,
       originInZone: isSubdomain(origin, this.#apexKey),
+      current,
+      glue: undefined,
     };
     const lx = st.lexer;
     while (lx.next()) {
@@ -166,17 +188,50 @@ class ZoneParser {
     this.#includeStack.pop();
   }
 
-  #error(st: FileState, message: string, i = 0): never {
-    const lx = st.lexer;
-    throw new ConfigError(message, st.path, i < lx.count ? lx.lines[i] : lx.line);
+  /** Ends the runs of records being gathered, as BIND does at `$INCLUDE` and end of file. */
+  #commitAll(): void {
+    this.#currentNs = [];
+    this.#currentRun = ++this.#runs;
+    this.#glueRun = ++this.#runs;
   }
 
-  /** The absolute name of token `i` of the current entry. */
-  #name(st: FileState, i: number, what: string): string {
+  /**
+   * Follows BIND's notion of the current name for an entry owned by `owner` (canonical
+   * `key`): the owner of an address record right after the NS records that name it is glue,
+   * read in a run of its own while the current name stays. It matters for the run a record
+   * belongs to (TTL handling) and for BIND's check of DS records at the apex.
+   */
+  #enterOwner(st: FileState, owner: string, key: string): void {
+    if (st.glue !== undefined && st.glue !== owner) {
+      st.glue = undefined;
+      this.#glueRun = ++this.#runs;
+    }
+    // Names are compared with case here, as BIND does.
+    if (st.glue === undefined && st.current !== owner) {
+      if (this.#hasDelegation && this.#currentNs.includes(key)) {
+        st.glue = owner;
+        this.#glueRun = ++this.#runs;
+      } else {
+        st.current = owner;
+        this.#hasDelegation = false;
+        this.#currentNs = [];
+        this.#currentRun = ++this.#runs;
+      }
+    }
+  }
+
+  #error(st: FileState, message: string, i = 0): never {
+    const lx = st.lexer;
+    throw new ConfigError(oneLine(message), st.path, i < lx.count ? lx.lines[i] : lx.line);
+  }
+
+  /** The absolute name of token `i` of the current entry (quoted only if `quotedOk`). */
+  #name(st: FileState, i: number, what: string, quotedOk = false): string {
     const lx = st.lexer;
     const flags = lx.flags[i]!;
     const text = lx.text(i);
-    if ((flags & TOKEN_QUOTED) !== 0) this.#error(st, `${what} must not be quoted: "${text}"`, i);
+    if (!quotedOk && (flags & TOKEN_QUOTED) !== 0)
+      this.#error(st, `${what} must not be quoted: "${text}"`, i);
     try {
       return st.names.resolve(text, needsEscapes(flags, text), false);
     } catch (e) {
@@ -189,14 +244,14 @@ class ZoneParser {
     const word = lx.text(0).toUpperCase();
     switch (word) {
       case "$ORIGIN": {
-        if (lx.count !== 2) this.#error(st, lx.count < 2 ? "$ORIGIN needs a domain name" : "$ORIGIN takes one domain name", lx.count < 2 ? 0 : 2);
+        this.#arguments(st, 1, 1, "$ORIGIN", "a domain name");
         st.names.origin = this.#name(st, 1, "$ORIGIN name");
         st.originInZone = isSubdomain(st.names.origin, this.#apexKey);
         this.#ownerBeforeOrigin = true;
         return;
       }
       case "$TTL": {
-        if (lx.count !== 2) this.#error(st, lx.count < 2 ? "$TTL needs a TTL" : "$TTL takes one TTL", lx.count < 2 ? 0 : 2);
+        this.#arguments(st, 1, 1, "$TTL", "a TTL");
         this.#defaultTtl = this.#ttlValue(st, 1, "$TTL");
         return;
       }
@@ -206,15 +261,32 @@ class ZoneParser {
       case "$GENERATE":
         this.#generate(st);
         return;
+      case "$DATE":
+        // BIND: the time the file was dumped, used only to age TTLs when loading a cache.
+        this.#arguments(st, 1, 1, "$DATE", "a time (YYYYMMDDHHmmSS)");
+        if (lx.text(1).length !== 14 || parseSigTime(lx.text(1)) < 0) {
+          this.#error(st, `bad $DATE '${lx.text(1)}' (YYYYMMDDHHmmSS)`, 1);
+        }
+        this.#seenDate = true;
+        return;
       default:
-        this.#error(st, `unknown directive '${lx.text(0)}' ($ORIGIN, $TTL, $INCLUDE or $GENERATE)`);
+        this.#error(st, `unknown directive '${lx.text(0)}' ($ORIGIN, $TTL, $INCLUDE, $GENERATE or $DATE)`);
     }
+  }
+
+  /** Throws unless the directive has `min` to `max` arguments. */
+  #arguments(st: FileState, min: number, max: number, directive: string, what: string): void {
+    const lx = st.lexer;
+    if (lx.count - 1 < min) this.#error(st, `${directive} needs ${what}`);
+    if (lx.count - 1 > max)
+      this.#error(st, `unexpected extra data '${lx.text(max + 1)}' after ${directive}`, max + 1);
   }
 
   /** The TTL of token `i`, which must be one; above 2^31-1 gives 0 and a warning. */
   #ttlValue(st: FileState, i: number, what: string): number {
     const lx = st.lexer;
-    const v = (lx.flags[i]! & TOKEN_QUOTED) !== 0 ? TTL_SYNTAX : parseTtl(lx.source, lx.starts[i], lx.ends[i]);
+    const v =
+      (lx.flags[i]! & TOKEN_QUOTED) !== 0 ? TTL_SYNTAX : parseTtl(lx.source, lx.starts[i], lx.ends[i]);
     if (v === TTL_SYNTAX) this.#error(st, `bad ${what} '${lx.text(i)}' (seconds, or units like 1h30m)`, i);
     if (v === TTL_RANGE) this.#error(st, `${what} '${lx.text(i)}' does not fit in 32 bits`, i);
     return this.#limitTtl(st, v, lx.lines[i]!, what);
@@ -228,12 +300,13 @@ class ZoneParser {
 
   #include(st: FileState): void {
     const lx = st.lexer;
-    if (lx.count < 2) this.#error(st, "$INCLUDE needs a file name");
-    if (lx.count > 3) this.#error(st, `unexpected extra data '${lx.text(3)}' after $INCLUDE`, 3);
+    this.#arguments(st, 1, 2, "$INCLUDE", "a file name");
+    if (this.#seenDate) this.#error(st, "$INCLUDE may not be used with $DATE (BIND)");
     const read = this.#opts.readInclude;
     if (read === undefined) this.#error(st, "$INCLUDE is not allowed here (no way to read files was given)");
     const nameBytes = decodeCharString(lx.source, lx.starts[1]!, lx.ends[1]!, this.#bytes);
-    if (nameBytes === null || nameBytes.length === 0) this.#error(st, `bad $INCLUDE file name '${lx.text(1)}'`, 1);
+    if (nameBytes === null || nameBytes.length === 0)
+      this.#error(st, `bad $INCLUDE file name '${lx.text(1)}'`, 1);
     const written = Buffer.from(nameBytes).toString(this.#bytes ? "latin1" : "utf8");
     const path = isAbsolute(written) ? written : join(dirname(st.path), written);
     const origin = lx.count === 3 ? this.#name(st, 2, "$INCLUDE origin") : st.names.origin;
@@ -251,16 +324,21 @@ class ZoneParser {
       return this.#error(st, `cannot read $INCLUDE file '${path}': ${reason}`, 1);
     }
     // The included file inherits the current owner; BIND restores the owner afterwards.
-    const saved = [this.#owner, this.#ownerKey, this.#ownerToken, this.#ownerOrigin, this.#ownerInZone] as const;
+    const saved = [
+      this.#owner,
+      this.#ownerKey,
+      this.#ownerToken,
+      this.#ownerOrigin,
+      this.#ownerInZone,
+    ] as const;
     this.#ownerBeforeOrigin = true;
-    this.#parseFile(text, path, origin);
+    this.#commitAll();
+    this.#parseFile(text, path, origin, st.glue ?? st.current);
+    this.#commitAll();
     [this.#owner, this.#ownerKey, this.#ownerToken, this.#ownerOrigin, this.#ownerInZone] = saved;
   }
 
-  /**
-   * Reads `[TTL] [class] type` or `[class] [TTL] type` from token `i`; returns the index of
-   * the first RDATA token and sets the fields.
-   */
+  /** Reads a record entry: owner (or the previous one), TTL and class, type, RDATA. */
   #record(st: FileState): void {
     const lx = st.lexer;
     let i = 0;
@@ -283,16 +361,18 @@ class ZoneParser {
         key = this.#ownerKey;
         inZone = this.#ownerInZone;
       } else {
-        owner = this.#name(st, 0, "owner name");
+        // BIND takes a quoted owner name as the name it spells.
+        owner = this.#name(st, 0, "owner name", true);
         key = canonicalName(owner);
         // A relative name under an origin in the zone is in the zone: skip the check.
         inZone = st.originInZone && !isAbsoluteName(text);
         this.#owner = owner;
         this.#ownerKey = key;
-        this.#ownerToken = (lx.flags[0]! & TOKEN_ESCAPED) === 0 ? text : "";
+        this.#ownerToken = (lx.flags[0]! & TOKEN_ESCAPED) === 0 ? text : undefined;
         this.#ownerOrigin = st.names.origin;
       }
       this.#ownerBeforeOrigin = false;
+      this.#enterOwner(st, owner, key);
       i = 1;
     }
 
@@ -323,7 +403,11 @@ class ZoneParser {
     if (type < 0) {
       const c = typeText.charCodeAt(0);
       if (c >= 0x30 && c <= 0x39) {
-        this.#error(st, `'${typeText}' is neither a TTL (up to 4294967295 seconds, or units like 1h30m) nor a record type`, i);
+        this.#error(
+          st,
+          `'${typeText}' is neither a TTL (up to 4294967295 seconds, or units like 1h30m) nor a record type`,
+          i,
+        );
       }
       this.#error(st, `unknown record type '${typeText}'`, i);
     }
@@ -331,16 +415,33 @@ class ZoneParser {
     if (rrclass >= 0 && rrclass !== RRClass.IN) {
       this.#error(st, `class ${classToText(rrclass)} differs from the zone's class IN`, i - 1);
     }
+    if (type === MD || type === MF)
+      this.#error(st, `${typeToText(type)} is obsolete: use MX (RFC 1123 §5.2.13)`, i);
+    if (type === NSEC3 && !isHashLabel(owner)) {
+      this.#error(st, `NSEC3 owner ${owner} does not start with a base32hex hash label (RFC 5155 §3)`);
+    }
+    if (type === NS && st.glue === undefined) this.#hasDelegation = true;
     i++;
 
     const typeName = typeToText(type);
-    const f = this.#fields?.reset(lx, i, lx.count, st.names, typeName) ?? new FieldReader(lx, i, lx.count, st.names, typeName);
+    const f =
+      this.#fields?.reset(lx, i, lx.count, st.names, typeName) ??
+      new FieldReader(lx, i, lx.count, st.names, typeName);
     this.#fields = f;
     const data = parseRdata(type, f);
-    this.#ownerInZone = this.#add(st, owner, key, type, ttl, data, lx.line, inZone);
+    const glue = st.glue !== undefined;
+    const run = glue ? this.#glueRun : this.#currentRun;
+    this.#ownerInZone = this.#add(st, owner, key, type, ttl, data, lx.line, inZone, run, st.current);
+    if (this.#ownerInZone && type === NS && !glue && data.kind === "NS")
+      this.#currentNs.push(canonicalName(data.target));
   }
 
-  /** Applies the TTL rules and the zone rules to a parsed record and adds it. */
+  /**
+   * Applies the TTL rules and the zone rules to a parsed record and adds it in run `run`.
+   * `current` is BIND's current name, which its check of DS records at the apex looks at
+   * (undefined for `$GENERATE`d records, which BIND adds without that check). Returns whether
+   * the record is in the zone (else it was dropped).
+   */
   #add(
     st: FileState,
     owner: string,
@@ -350,11 +451,29 @@ class ZoneParser {
     data: MutableRecord["data"],
     line: number,
     inZone: boolean,
+    run: number,
+    current: string | undefined,
   ): boolean {
+    if (explicitTtl >= 0) this.#lastTtl = explicitTtl;
+    // Records outside the zone are ignored, as BIND ignores them.
+    if (!inZone && !isSubdomain(key, this.#apexKey)) {
+      this.#warn(st.path, line, `ignoring out-of-zone data (${owner})`);
+      return false;
+    }
+    if (type === SOA && key !== this.#apexKey) {
+      throw new ConfigError(`SOA record not at the top of the zone (${owner})`, st.path, line);
+    }
+    if (type === DS && current !== undefined && canonicalName(current) === this.#apexKey) {
+      throw new ConfigError(
+        `DS record at the top of the zone (${current}): it belongs in the parent zone`,
+        st.path,
+        line,
+      );
+    }
+
     let ttl: number;
     if (explicitTtl >= 0) {
       ttl = explicitTtl;
-      this.#lastTtl = explicitTtl;
     } else if (this.#defaultTtl !== undefined) {
       ttl = this.#defaultTtl;
     } else if (this.#lastTtl !== undefined) {
@@ -368,21 +487,24 @@ class ZoneParser {
       this.#defaultTtl = ttl;
       this.#warn(st.path, line, "no TTL specified; using the SOA MINIMUM field instead");
     } else {
-      throw new ConfigError("no TTL specified: write a TTL on the record or a $TTL line before it", st.path, line);
+      throw new ConfigError(
+        "no TTL specified: write a TTL on the record or a $TTL line before it",
+        st.path,
+        line,
+      );
     }
 
-    // Records outside the zone are ignored, as BIND ignores them.
-    if (!inZone && !isSubdomain(key, this.#apexKey)) {
-      this.#warn(st.path, line, `ignoring out-of-zone data (${owner})`);
-      return false;
+    if (type === NS && owner.startsWith("*") && (owner.length === 1 || owner.charCodeAt(1) === 0x2e)) {
+      throw new ConfigError(`NS records may not be owned by a wildcard name (${owner})`, st.path, line);
     }
-    if (type === SOA && key !== this.#apexKey) {
-      throw new ConfigError(`SOA record not at the top of the zone (${owner})`, st.path, line);
-    }
-    if (type === NSEC3 && !isHashLabel(owner)) {
-      throw new ConfigError(`NSEC3 owner ${owner} does not start with a base32hex hash label (RFC 5155 §3)`, st.path, line);
-    }
-    this.#builder.add({ name: owner, type, class: RRClass.IN, ttl, data }, key, st.path, line);
+    // The TTL it ends up with (a run keeps its first) is the last TTL, as in BIND.
+    this.#lastTtl = this.#builder.add(
+      { name: owner, type, class: RRClass.IN, ttl, data },
+      key,
+      st.path,
+      line,
+      run,
+    );
     return true;
   }
 
@@ -397,14 +519,16 @@ class ZoneParser {
     const lx = st.lexer;
     if (lx.count < 5) this.#error(st, "$GENERATE needs a range, an owner, a type and data", lx.count - 1);
     const rangeText = lx.text(1);
-    const m = /^([0-9]+)-([0-9]+)(?:\/([0-9]+))?$/.exec(rangeText);
+    // BIND reads the range with sscanf("%u-%u/%u"), which ignores what follows.
+    const m = /^([0-9]+)-([0-9]+)(?:\/([0-9]+))?/.exec(rangeText);
     const start = Number(m?.[1]);
     const stop = Number(m?.[2]);
     const step = m?.[3] === undefined ? 1 : Number(m[3]);
     if (m === null || start > stop || step < 1 || stop > 0xffffffff) {
       this.#error(st, `bad $GENERATE range '${rangeText}' (start-stop or start-stop/step)`, 1);
     }
-    if ((stop - start) / step >= MAX_GENERATE) this.#error(st, `$GENERATE range '${rangeText}' makes more than ${MAX_GENERATE} records`, 1);
+    if ((stop - start) / step >= MAX_GENERATE)
+      this.#error(st, `$GENERATE range '${rangeText}' makes more than ${MAX_GENERATE} records`, 1);
     const lhs = lx.text(2);
     // Between the owner and the last two tokens (type and data): an optional TTL and class.
     const typeAt = lx.count - 2;
@@ -418,10 +542,12 @@ class ZoneParser {
       }
       const v = ttl < 0 && lx.flags[k] === 0 ? parseTtl(lx.source, lx.starts[k], lx.ends[k]) : TTL_SYNTAX;
       if (v === TTL_RANGE) this.#error(st, `TTL '${lx.text(k)}' does not fit in 32 bits`, k);
-      if (v < 0 || k > 4) this.#error(st, `unexpected '${lx.text(k)}' in $GENERATE (quote data that has blanks)`, k);
+      if (v < 0 || k > 4)
+        this.#error(st, `unexpected '${lx.text(k)}' in $GENERATE (quote data that has blanks)`, k);
       ttl = this.#limitTtl(st, v, lx.lines[k]!, "TTL");
     }
-    if (rrclass >= 0 && rrclass !== RRClass.IN) this.#error(st, `class ${classToText(rrclass)} differs from the zone's class IN`);
+    if (rrclass >= 0 && rrclass !== RRClass.IN)
+      this.#error(st, `class ${classToText(rrclass)} differs from the zone's class IN`);
     const i = typeAt;
     const typeText = lx.text(i);
     const type = lx.flags[i] === 0 ? textToType(typeText) : -1;
@@ -441,9 +567,9 @@ class ZoneParser {
       const sub = new ZoneLexer(rdataText, st.path, line);
       const count = sub.next() ? sub.count : 0;
       const data = parseRdata(type, new FieldReader(sub, 0, count, st.names, typeToText(type)));
-      this.#add(st, owner, canonicalName(owner), type, ttl, data, line, false);
+      // BIND adds each generated record by itself: a run of its own.
+      this.#add(st, owner, canonicalName(owner), type, ttl, data, line, false, ++this.#runs, undefined);
     }
-    if (ttl >= 0) this.#lastTtl = ttl;
   }
 }
 

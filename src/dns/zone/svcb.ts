@@ -15,7 +15,17 @@ import { decodeBase64, decodeCharString, encodeBase64, encodeCharString } from "
 import type { FieldReader } from "./fields.js";
 import { TOKEN_QUOTED } from "./lexer.js";
 
-const KEY_NAMES = ["mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint", "dohpath", "ohttp"];
+const KEY_NAMES = [
+  "mandatory",
+  "alpn",
+  "no-default-alpn",
+  "port",
+  "ipv4hint",
+  "ech",
+  "ipv6hint",
+  "dohpath",
+  "ohttp",
+];
 
 const MANDATORY = 0;
 const ALPN = 1;
@@ -78,7 +88,13 @@ function latin1(b: Uint8Array): string {
 }
 
 /** Writes one param's value for `key` from its decoded presentation bytes. */
-function writeValue(key: number, value: Uint8Array | null, out: ByteWriter, f: FieldReader, at: number): void {
+function writeValue(
+  key: number,
+  value: Uint8Array | null,
+  out: ByteWriter,
+  f: FieldReader,
+  at: number,
+): void {
   const keyText = svcKeyToText(key);
   const needValue = (): Uint8Array => {
     if (value === null || value.length === 0) f.fail(`SvcParam ${keyText} needs a value`, at);
@@ -158,7 +174,8 @@ export function parseSvcParams(f: FieldReader, out: ByteWriter): void {
   const params: { key: number; data: Uint8Array; at: number }[] = [];
   while (!f.done) {
     const at = f.i;
-    if ((lx.flags[at]! & TOKEN_QUOTED) !== 0) f.fail(`SvcParam must start with a key, not '"${lx.text(at)}"'`, at);
+    if ((lx.flags[at]! & TOKEN_QUOTED) !== 0)
+      f.fail(`SvcParam must start with a key, not '"${lx.text(at)}"'`, at);
     const start = lx.starts[at]!;
     const end = lx.ends[at]!;
     f.i++;
@@ -181,7 +198,8 @@ export function parseSvcParams(f: FieldReader, out: ByteWriter): void {
       if (decoded === null) f.fail(`bad escape in SvcParam ${keyText}`, at);
       value = decoded;
       const raw = lx.source.slice(start, lx.adjacent(at) ? lx.ends[at + 1] : end);
-      if (raw.includes("\\") && KEY_NAMES.includes(keyText) && !ESCAPES_ALLOWED.has(keyText)) f.fail(`SvcParam ${keyText} takes no escapes`, at);
+      if (raw.includes("\\") && KEY_NAMES.includes(keyText) && !ESCAPES_ALLOWED.has(keyText))
+        f.fail(`SvcParam ${keyText} takes no escapes`, at);
     }
     const key = svcKeyFromText(keyText);
     if (key < 0) f.fail(`unknown SvcParam key '${keyText}'`, at);
