@@ -114,7 +114,7 @@ export async function startPortico(options: PorticoOptions, runtime: RuntimeOpti
     throw error;
   }
   const skipped = configured.filter((name) => !AVAILABLE.has(name));
-  for (const name of skipped) log.warn({ service: name }, "not available in this version; section ignored");
+  for (const name of skipped) log.info({ service: name }, "not available in this version; section ignored");
   log.info({ services: services.map((s) => s.name), dataDir: options.dataDir }, "started");
   return new Portico(options, accounts, tls, services, skipped, log);
 }

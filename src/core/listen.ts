@@ -169,6 +169,7 @@ export class TcpService {
   readonly #open = new Map<Socket, Connection | undefined>();
   readonly #perAddress = new Map<string, number>();
   #drained: (() => void) | undefined;
+  #stopping = false;
 
   constructor(options: {
     readonly name: string;
@@ -237,7 +238,7 @@ export class TcpService {
     });
     const perAddress = (this.#perAddress.get(ip) ?? 0) + 1;
     const refuse =
-      this.#drained !== undefined || this.#open.size >= this.#limits.maxConnections
+      this.#stopping || this.#open.size >= this.#limits.maxConnections
         ? "busy"
         : perAddress > this.#limits.maxPerAddress
           ? "too-many-from-address"
@@ -303,6 +304,7 @@ export class TcpService {
    * `graceMs` for them to close, then destroys what is left.
    */
   async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
     const closed = Promise.all(
       this.#servers.map(
         ({ server }) =>
@@ -327,8 +329,6 @@ export class TcpService {
       clearTimeout(timer);
       for (const socket of this.#open.keys()) socket.destroy();
       await drained; // destroyed sockets report "close" on the next tick
-    } else {
-      this.#drained = () => undefined;
     }
     await closed;
   }

@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
 import { formatSocketAddress } from "../core/address.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
 import type { DnsOptions } from "../options.js";
@@ -22,6 +23,7 @@ export interface DnsRuntime {
 /** A running DNS service, with its zones. */
 export interface DnsService extends RunningService {
   readonly zones: ZoneSet;
+  reload(): Promise<void>;
 }
 
 /** Loads every zone file of `files`; throws ConfigError (FILE:LINE) on the first bad one. */
@@ -79,13 +81,22 @@ export async function startDnsService(options: DnsOptions, runtime: DnsRuntime =
     return Promise.resolve();
   };
 
+  // Watch the zone files' directories, not the files: editors and deploy tools replace a
+  // file by renaming a new one over it, which a watch on the old inode would miss.
   const watchers: FSWatcher[] = [];
   if (runtime.watchZones ?? true) {
     let timer: NodeJS.Timeout | undefined;
+    const byDir = new Map<string, Set<string>>();
     for (const file of options.zones) {
-      const watcher = watch(file, { persistent: false }, () => {
+      const names = byDir.get(dirname(file)) ?? new Set<string>();
+      names.add(basename(file));
+      byDir.set(dirname(file), names);
+    }
+    for (const [dir, names] of byDir) {
+      const watcher = watch(dir, { persistent: false }, (_event, name) => {
+        if (name !== null && !names.has(name)) return;
         clearTimeout(timer);
-        // Editors write in several steps: wait until the file has been quiet for a moment.
+        // Editors write in several steps: wait until the files have been quiet for a moment.
         timer = setTimeout(() => {
           reload().catch(() => undefined);
         }, 300);

@@ -59,7 +59,8 @@ function flagText(m: Message): string {
 function ednsText(m: Message): string {
   const e = m.edns;
   if (e === undefined) return "none";
-  return `udp=${e.udpPayloadSize} version=${e.version}${e.dnssecOk ? " do" : ""} options=${e.options.length}`;
+  const options = e.options.map((o) => ` option ${o.code}:${Buffer.from(o.data).toString("hex") || "-"}`);
+  return `udp=${e.udpPayloadSize} version=${e.version}${e.dnssecOk ? " do" : ""}${options.join("")}`;
 }
 
 /**

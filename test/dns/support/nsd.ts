@@ -69,6 +69,13 @@ async function startOnce(
   serverOptions: readonly string[],
   port: number,
 ): Promise<RunningNsd> {
+  const origin = zones[0]!.origin;
+  const probe = buildQuery({
+    id: 0xbeef,
+    name: origin.endsWith(".") ? origin : `${origin}.`,
+    type: RRType.SOA,
+    class: RRClass.IN,
+  });
   const dir = await mkdtemp(join(tmpdir(), "portico-nsd-"));
   const config = [
     "server:",
@@ -119,7 +126,6 @@ async function startOnce(
     await rm(dir, { recursive: true, force: true });
   };
 
-  const probe = buildQuery({ id: 0xbeef, name: zones[0]!.origin, type: RRType.SOA, class: RRClass.IN });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (!alive) break;
