@@ -133,24 +133,7 @@ export function upgradeServerSocket(
   context: SecureContext,
   timeoutMs = 30_000,
 ): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
-    const timer = setTimeout(() => {
-      secure.destroy();
-      reject(new TimeoutError(`TLS handshake did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    secure.once("secure", () => {
-      clearTimeout(timer);
-      secure.off("error", fail);
-      resolve(secure);
-    });
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      secure.destroy();
-      reject(error);
-    };
-    secure.once("error", fail);
-  });
+  return handshake(new TLSSocket(socket, { isServer: true, secureContext: context }), "secure", timeoutMs);
 }
 
 /**
@@ -167,29 +150,36 @@ export function upgradeClientSocket(
     readonly timeoutMs?: number;
   },
 ): Promise<TLSSocket> {
+  const secure = tlsConnect({
+    socket,
+    ...(isIP(options.servername) === 0 && { servername: options.servername }),
+    rejectUnauthorized: options.verify,
+    ...(options.ca !== undefined && { ca: options.ca }),
+    minVersion: "TLSv1.2",
+  });
+  return handshake(secure, "secureConnect", options.timeoutMs ?? 30_000);
+}
+
+/** Waits for a TLS socket's handshake (`done` event), destroying it on error or timeout. */
+function handshake(
+  secure: TLSSocket,
+  done: "secure" | "secureConnect",
+  timeoutMs: number,
+): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const secure = tlsConnect({
-      socket,
-      ...(isIP(options.servername) === 0 && { servername: options.servername }),
-      rejectUnauthorized: options.verify,
-      ...(options.ca !== undefined && { ca: options.ca }),
-      minVersion: "TLSv1.2",
-    });
-    const timer = setTimeout(() => {
-      secure.destroy();
-      reject(new TimeoutError(`TLS handshake did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    secure.once("secureConnect", () => {
-      clearTimeout(timer);
-      secure.off("error", fail);
-      resolve(secure);
-    });
     const fail = (error: Error): void => {
       clearTimeout(timer);
       secure.destroy();
       reject(error);
     };
+    const timer = setTimeout(() => {
+      fail(new TimeoutError(`TLS handshake did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    secure.once(done, () => {
+      clearTimeout(timer);
+      secure.off("error", fail);
+      resolve(secure);
+    });
     secure.once("error", fail);
   });
 }

@@ -13,7 +13,16 @@ const zone = (serial: number, address: string): string =>
   `$ORIGIN example.test.\n$TTL 300\n@ IN SOA ns hostmaster ${serial} 1h 15m 1w 5m\n  IN NS ns\nns IN A 192.0.2.1\nwww IN A ${address}\n`;
 
 async function digShort(port: number, name: string, type = "A"): Promise<string> {
-  const { stdout } = await run("dig", [`@127.0.0.1`, "-p", String(port), name, type, "+short", "+tries=1", "+time=2"]);
+  const { stdout } = await run("dig", [
+    `@127.0.0.1`,
+    "-p",
+    String(port),
+    name,
+    type,
+    "+short",
+    "+tries=1",
+    "+time=2",
+  ]);
   return stdout.trim();
 }
 
@@ -29,7 +38,12 @@ test("zones reload when their file changes; a bad edit keeps the old zone servin
   const dir = await tempDir();
   const file = join(dir, "example.test.zone");
   await writeFile(file, zone(1, "192.0.2.10"));
-  const dns = await startDnsService({ listen: [{ host: "127.0.0.1", port: 0, family: 4 }], zones: [file], recursion: false, forwarders: [] });
+  const dns = await startDnsService({
+    listen: [{ host: "127.0.0.1", port: 0, family: 4 }],
+    zones: [file],
+    recursion: false,
+    forwarders: [],
+  });
   t.after(() => dns.stop(0));
   const port = dns.endpoints[0]!.address.port;
   assert.equal(await digShort(port, "www.example.test"), "192.0.2.10");
@@ -54,7 +68,10 @@ test("SIGHUP reloads zones in a running `portico start`", async (t) => {
   const dir = await tempDir();
   const port = await freePort();
   await writeFile(join(dir, "example.test.zone"), zone(1, "192.0.2.10"));
-  await writeFile(join(dir, "portico.toml"), `[dns]\nlisten = ["127.0.0.1:${port}"]\nzones = ["example.test.zone"]\n`);
+  await writeFile(
+    join(dir, "portico.toml"),
+    `[dns]\nlisten = ["127.0.0.1:${port}"]\nzones = ["example.test.zone"]\n`,
+  );
   const portico = await startPortico(["start"], { cwd: dir });
   t.after(async () => {
     portico.child.kill("SIGTERM");

@@ -7,6 +7,7 @@
  *   $TTL <ttl>                                   (RFC 2308 §4)
  *   $INCLUDE <file-name> [<domain-name>]
  *   $GENERATE <range> <lhs> [<ttl>] [<class>] <type> <rhs>   (BIND)
+ *   $DATE <YYYYMMDDHHmmSS>                       (BIND: read, then `$INCLUDE` is refused)
  *   <owner> [<TTL>] [<class>] <type> <RDATA>     or with class before TTL
  *   <blank> [<TTL>] [<class>] <type> <RDATA>     (the previous owner)
  *
@@ -20,6 +21,11 @@
  * error. The records of an RRset share the TTL as described in builder.ts.
  *
  * Records whose owner is outside the zone are dropped with a warning, as BIND drops them.
+ * The other rules named-checkzone applies (CNAME and other data, singletons, one SOA at the
+ * apex, NS records at the apex with addresses, no DS at the apex, no NS at a wildcard, no
+ * MD/MF, NSEC3 owners that are hashes, merging of duplicates) are made here and in
+ * builder.ts; check-names, MX/SRV targets without addresses and delegations without glue
+ * are only warnings there, and here too (or not reported).
  * `$INCLUDE` reads a file relative to the including file's directory; the included file
  * starts with the given origin (or the current one) and the current owner, and neither its
  * `$ORIGIN` nor its owners leak back into the including file, while its `$TTL` does (BIND).
@@ -36,8 +42,8 @@ import { ZoneBuilder, type MutableRecord, type ZoneWarning } from "./builder.js"
 import { decodeBase32Hex, decodeCharString } from "./encoding.js";
 import { FieldReader, NameResolver, nameErrorReason, oneLine } from "./fields.js";
 import { TOKEN_ESCAPED, TOKEN_QUOTED, ZoneLexer } from "./lexer.js";
-import { classToText, textToClass, textToType, typeToText } from "./mnemonics.js";
 import { parseSigTime } from "./formats.js";
+import { classToText, textToClass, textToType, typeToText } from "./mnemonics.js";
 import { isMetaType, parseRdata } from "./rdata.js";
 import { MAX_TTL, TTL_RANGE, TTL_SYNTAX, parseTtl } from "./ttl.js";
 
