@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../core/errors.js";
 import { checkPortico } from "../portico.js";
+import { digCommand } from "./dig.js";
 import { UsageError } from "./errors.js";
 import { resolveOptions } from "./options.js";
 import { START_HELP, startCommand } from "./start.js";
@@ -12,6 +13,8 @@ const HELP = `usage: portico COMMAND [OPTIONS]
   check-config [-c FILE]   validate a config file: exit 0, or 2 with FILE:LINE: key: problem
   user add|del|list|passwd ADDRESS [--password-stdin]
                            manage accounts
+  dig [@SERVER] [-p PORT] NAME [TYPE] [-x ADDR] [+tcp] [+short] [+norec]
+                           DNS lookup, output like BIND's dig
   help                     this text
 
 Add --debug to any command to see stack traces.`;
@@ -22,6 +25,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
   "check-config": checkConfigCommand,
   user: userCommand,
+  dig: digCommand,
   help: () => {
     console.log(HELP);
     return Promise.resolve(0);

@@ -162,3 +162,8 @@ void test("nameToWire", () => {
   assert.deepEqual(nameToWire("."), label(0));
   assert.deepEqual(nameToWire("ab.C."), label(2, 0x61, 0x62, 1, 0x43, 0));
 });
+
+test("joinName refuses a relative name ending in a lone backslash", () => {
+  assert.throws(() => joinName("mail\\", "example.test."), /unfinished escape/);
+  assert.equal(joinName("mail\\\\", "example.test."), "mail\\\\.example.test.");
+});

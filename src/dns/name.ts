@@ -354,6 +354,14 @@ export function joinName(relative: string, origin: string): string {
   if (relative === "@") return normalizeName(origin);
   if (relative.length === 0) throw new TypeError("Cannot join domain name: empty relative name");
   if (isAbsoluteName(relative)) return normalizeName(relative);
+  // A dangling "\\" would escape the dot we add, silently making another name.
+  let backslashes = 0;
+  while (relative.charCodeAt(relative.length - 1 - backslashes) === 0x5c) backslashes++;
+  if (backslashes % 2 === 1) {
+    throw new TypeError(
+      `Cannot join domain name ${JSON.stringify(relative)}: it ends in an unfinished escape`,
+    );
+  }
   if (!isAbsoluteName(origin)) {
     throw new TypeError(`Cannot join domain name: origin ${JSON.stringify(origin)} is not absolute`);
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { Rcode, RRClass } from "../types.js";
-import { answer } from "./answer.js";
+import { answer, EDE_NOT_SUPPORTED, EDE_PROHIBITED } from "./answer.js";
 import type { AnswerOptions, AuthorityResult } from "./answer.js";
 import { ReverseIndex } from "./reverse-index.js";
 import { question, shows, zone } from "./test-support.js";
@@ -535,6 +535,7 @@ void describe("answer: classes and types the engine does not answer from zones",
     const r = ask("www.example.", "A", {}, RRClass.HS);
     assert.equal(r.rcode, Rcode.REFUSED);
     assert.equal(r.noQuestion, true);
+    assert.equal(r.extendedError, EDE_NOT_SUPPORTED);
   });
 
   void it("answers CHAOS identity and version queries, refusing the rest", () => {
@@ -550,14 +551,26 @@ void describe("answer: classes and types the engine does not answer from zones",
     assert.deepEqual(shows(ask("version.bind.", "ANY", { chaos }, RRClass.CH).answers), [
       'version.bind. 0 CH TXT "Portico 0.1"',
     ]);
-    assert.equal(ask("version.bind.", "TXT", {}, RRClass.CH).rcode, Rcode.REFUSED);
-    assert.equal(ask("version.bind.", "A", { chaos }, RRClass.CH).rcode, Rcode.REFUSED);
-    assert.equal(ask("other.bind.", "TXT", { chaos }, RRClass.CH).rcode, Rcode.REFUSED);
+    // Unset: refused as prohibited (NSD's hide-version); anything else: not supported.
+    const hidden = ask("version.bind.", "TXT", {}, RRClass.CH);
+    assert.equal(hidden.rcode, Rcode.REFUSED);
+    assert.equal(hidden.extendedError, EDE_PROHIBITED);
+    for (const r of [
+      ask("version.bind.", "A", { chaos }, RRClass.CH),
+      ask("other.bind.", "TXT", { chaos }, RRClass.CH),
+    ]) {
+      assert.equal(r.rcode, Rcode.REFUSED);
+      assert.equal(r.extendedError, EDE_NOT_SUPPORTED);
+    }
   });
 
-  void it("leaves AXFR and IXFR to the server (NOTIMP here)", () => {
-    assert.equal(ask("example.", "AXFR").rcode, Rcode.NOTIMP);
-    assert.equal(ask("example.", "IXFR").rcode, Rcode.NOTIMP);
+  void it("refuses AXFR and IXFR as prohibited, as NSD does without provide-xfr", () => {
+    for (const type of ["AXFR", "IXFR"]) {
+      const r = ask("example.", type);
+      assert.equal(r.rcode, Rcode.REFUSED);
+      assert.equal(r.noQuestion, false);
+      assert.equal(r.extendedError, EDE_PROHIBITED);
+    }
   });
 
   void it("returns null for a name outside every zone", () => {
@@ -595,7 +608,8 @@ void describe("answer: DNAME (RFC 6672)", () => {
     assert.deepEqual(view(r), {
       rcode: Rcode.NOERROR,
       aa: true,
-      answers: ["old.d. 600 DNAME new.d.", "WWW.old.d. 600 CNAME WWW.new.d.", "WWW.new.d. 3600 A 192.0.2.2"],
+      // The new name is lowercased, as NSD builds it from the normalized query name.
+      answers: ["old.d. 600 DNAME new.d.", "WWW.old.d. 600 CNAME www.new.d.", "www.new.d. 3600 A 192.0.2.2"],
       authority: ["d. 3600 NS ns.d."],
       additional: ["ns.d. 3600 A 192.0.2.1"],
     });

@@ -25,7 +25,7 @@
  * - QCLASS ANY is answered from class IN data with AA clear and no SOA in negative answers.
  */
 
-import { canonicalName, isSubdomain, normalizeName, parentName, writeNameWire } from "../name.js";
+import { canonicalName, isSubdomain, parentName, writeNameWire } from "../name.js";
 import { Rcode, RRClass, RRType } from "../types.js";
 import type { Question, ResourceRecord } from "../types.js";
 import { EMPTY_NODE, findRRset, rrsetEnd } from "./node.js";
@@ -109,11 +109,30 @@ export interface AuthorityResult {
    */
   readonly optionalAuthority: number;
   /**
+   * How many records at the start of `additional` form its first part: the A records (the
+   * AAAA records of NS targets, for an IPv6 client), which NSD adds before the rest. An
+   * encoder short of space fills the parts in order and stops after the part where an
+   * RRset first did not fit.
+   */
+  readonly additionalSplit: number;
+  /**
    * The response carries no question section: NSD refuses a class other than IN, ANY and
    * CH with an empty message.
    */
   readonly noQuestion: boolean;
+  /**
+   * The Extended DNS Error INFO-CODE (RFC 8914) that explains a refusal, as NSD sends it:
+   * `EDE_PROHIBITED` (18) or `EDE_NOT_SUPPORTED` (21). Absent when there is none.
+   */
+  readonly extendedError?: number;
 }
+
+/** RFC 8914 §4.19: the server is unable to respond due to a local policy. */
+export const EDE_PROHIBITED = 18;
+/** RFC 8914 §4.21: the server is not authoritative for the name and recursion is off. */
+export const EDE_NOT_AUTHORITATIVE = 20;
+/** RFC 8914 §4.22: the query's class or type is not supported here. */
+export const EDE_NOT_SUPPORTED = 21;
 
 // Sections, in the order they are written (NSD's rr_section: A records come before AAAA
 // records in the additional section, and the optional authority after the required).
@@ -229,7 +248,9 @@ class State {
     const authority: ResourceRecord[] = [];
     const additional: ResourceRecord[] = [];
     let optionalAuthority = 0;
+    let additionalSplit = 0;
     for (let section = 0; section < SECTIONS; section++) {
+      if (section === ADDITIONAL_AAAA) additionalSplit = additional.length;
       const out = section === ANSWER ? answers : section <= OPTIONAL_AUTHORITY ? authority : additional;
       for (let i = 0; i < this.count; i++) {
         if (this.section[i] !== section) continue;
@@ -250,6 +271,7 @@ class State {
       authority,
       additional,
       optionalAuthority,
+      additionalSplit,
       noQuestion: false,
     };
   }
@@ -264,9 +286,9 @@ const state = new State();
 /**
  * Answers `question` from `zones` (see the module comment for the rules). Returns null when
  * no served zone contains the name (and PTR synthesis does not answer it): the server then
- * refuses or recurses. Throws TypeError for a malformed question name (the decoder never
- * produces one). AXFR and IXFR are the server's (RFC 5936); given one, this returns
- * NOTIMP, which is what NSD sends for AXFR over UDP.
+ * refuses (with `EDE_NOT_AUTHORITATIVE`) or recurses. Throws TypeError for a malformed
+ * question name (the decoder never produces one). Zone transfers are not offered: AXFR and
+ * IXFR are REFUSED with `EDE_PROHIBITED`, as NSD answers them without a `provide-xfr` ACL.
  */
 export function answer(
   zones: ZoneSet,
@@ -276,9 +298,11 @@ export function answer(
   const qclass = question.class;
   if (qclass !== RRClass.IN && qclass !== RRClass.ANY) {
     if (qclass === RRClass.CH) return answerChaos(question, options.chaos);
-    return bare(Rcode.REFUSED, true);
+    return { ...bare(Rcode.REFUSED, true), extendedError: EDE_NOT_SUPPORTED };
   }
-  if (question.type === RRType.AXFR || question.type === RRType.IXFR) return bare(Rcode.NOTIMP, false);
+  if (question.type === RRType.AXFR || question.type === RRType.IXFR) {
+    return { ...bare(Rcode.REFUSED, false), extendedError: EDE_PROHIBITED };
+  }
   const canon = canonicalName(question.name);
   const zone = zones.findCanonical(canon);
   if (zone === undefined) {
@@ -292,7 +316,16 @@ export function answer(
 }
 
 function bare(rcode: number, noQuestion: boolean): AuthorityResult {
-  return { rcode, aa: false, answers: [], authority: [], additional: [], optionalAuthority: 0, noQuestion };
+  return {
+    rcode,
+    aa: false,
+    answers: [],
+    authority: [],
+    additional: [],
+    optionalAuthority: 0,
+    additionalSplit: 0,
+    noQuestion,
+  };
 }
 
 /**
@@ -511,8 +544,9 @@ function followDname(
   const dest = dname.data.target;
   // Added before means a loop, unless the target lies outside the DNAME's subtree.
   if (!st.put(ANSWER, node, index, null, ce) && isSubdomain(dest, ce)) return true;
-  const presented = normalizeName(name);
-  const prefix = ce.length === 1 ? presented : presented.slice(0, presented.length - ce.length);
+  // The new name is built from the lowercased name, as NSD does (its query name is
+  // normalized); the synthesized CNAME's owner keeps the case it was asked in.
+  const prefix = ce.length === 1 ? canon : canon.slice(0, canon.length - ce.length);
   const newName = dest.length === 1 ? prefix : prefix + dest;
   if (st.chain >= st.maxChain) return true;
   st.chain++;
@@ -548,6 +582,7 @@ function synthesizeOutside(question: Question, index: ReverseIndex): AuthorityRe
     authority: [],
     additional: [],
     optionalAuthority: 0,
+    additionalSplit: 0,
     noQuestion: false,
   };
 }
@@ -555,15 +590,21 @@ function synthesizeOutside(question: Question, index: ReverseIndex): AuthorityRe
 const CHAOS_IDENTITY = new Set(["id.server.", "hostname.bind."]);
 const CHAOS_VERSION = new Set(["version.server.", "version.bind."]);
 
-/** CHAOS-class queries, as NSD's answer_chaos: TXT for the identity and version names, else REFUSED. */
+/**
+ * CHAOS-class queries, as NSD's answer_chaos: TXT for the identity and version names; an
+ * unset one is REFUSED as prohibited (NSD's hide-identity/hide-version), anything else as
+ * not supported.
+ */
 function answerChaos(question: Question, chaos: AnswerOptions["chaos"]): AuthorityResult {
   if (question.type === RRType.TXT || question.type === RRType.ANY) {
     const canon = canonicalName(question.name);
+    const known = CHAOS_IDENTITY.has(canon) || CHAOS_VERSION.has(canon);
     const text = CHAOS_IDENTITY.has(canon)
       ? chaos?.identity
       : CHAOS_VERSION.has(canon)
         ? chaos?.version
         : undefined;
+    if (text === undefined && known) return { ...bare(Rcode.REFUSED, false), extendedError: EDE_PROHIBITED };
     if (text !== undefined) {
       const bytes = Buffer.from(text, "utf8").subarray(0, 255);
       const record: ResourceRecord = {
@@ -576,5 +617,5 @@ function answerChaos(question: Question, chaos: AnswerOptions["chaos"]): Authori
       return { ...bare(Rcode.NOERROR, false), answers: [record] };
     }
   }
-  return bare(Rcode.REFUSED, false);
+  return { ...bare(Rcode.REFUSED, false), extendedError: EDE_NOT_SUPPORTED };
 }

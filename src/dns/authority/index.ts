@@ -3,7 +3,7 @@
  * zone-transfer contents and reverse (PTR) synthesis. Pure: no sockets, files or timers.
  */
 
-export { answer } from "./answer.js";
+export { answer, EDE_NOT_AUTHORITATIVE, EDE_NOT_SUPPORTED, EDE_PROHIBITED } from "./answer.js";
 export type { AnswerOptions, AuthorityResult, PtrSynthesisOptions } from "./answer.js";
 export { axfrRecords } from "./axfr.js";
 export { ReverseIndex, reverseName } from "./reverse-index.js";

@@ -1,5 +1,5 @@
 import { RRClass } from "../types.js";
-import type { Message } from "../types.js";
+import type { EdnsOption, Message } from "../types.js";
 import { DNS_CLIENT_LIMITS } from "./limits.js";
 
 /** Options of `queryMessage()`. */
@@ -16,10 +16,16 @@ export interface QueryMessageOptions {
    */
   readonly ad?: boolean;
   /**
-   * EDNS (RFC 6891): the payload size to advertise (default 1232) and DNSSEC OK, or `false`
-   * for a plain RFC 1035 query.
+   * EDNS (RFC 6891): the payload size to advertise (default 1232), DNSSEC OK and options
+   * (an empty NSID asks for the server's id, RFC 5001), or `false` for a plain RFC 1035 query.
    */
-  readonly edns?: false | { readonly udpPayloadSize?: number; readonly dnssecOk?: boolean };
+  readonly edns?:
+    | false
+    | {
+        readonly udpPayloadSize?: number;
+        readonly dnssecOk?: boolean;
+        readonly options?: readonly EdnsOption[];
+      };
 }
 
 /**
@@ -53,7 +59,7 @@ export function queryMessage(name: string, type: number, options: QueryMessageOp
         version: 0,
         dnssecOk: edns.dnssecOk ?? false,
         flags: 0,
-        options: [],
+        options: edns.options ?? [],
       },
     }),
   };

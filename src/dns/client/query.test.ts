@@ -36,7 +36,9 @@ function reply(q: Buffer, fields: Partial<Message> = {}): Uint8Array {
   return encodeMessage({
     ...m,
     flags: { ...m.flags, qr: true, aa: true },
-    answers: [{ name: m.questions[0]!.name, type: 1, class: 1, ttl: 60, data: { kind: "A", address: "192.0.2.99" } }],
+    answers: [
+      { name: m.questions[0]!.name, type: 1, class: 1, ttl: 60, data: { kind: "A", address: "192.0.2.99" } },
+    ],
     ...fields,
   });
 }
@@ -44,7 +46,9 @@ function reply(q: Buffer, fields: Partial<Message> = {}): Uint8Array {
 test("UDP: answer decoded, with size, time and transport", async (t) => {
   const server = await startTestServer(responderHandler(zones));
   t.after(() => server.close());
-  const result = await query(server.address, queryMessage("www.example.test.", RRType.A), { transport: "udp" });
+  const result = await query(server.address, queryMessage("www.example.test.", RRType.A), {
+    transport: "udp",
+  });
   assert.equal(result.transport, "udp");
   assert.equal(result.retriedOverTcp, false);
   assert.equal(result.message.rcode, Rcode.NOERROR);
@@ -58,7 +62,9 @@ test("UDP: answer decoded, with size, time and transport", async (t) => {
 test("TCP: two-byte length prefix both ways", async (t) => {
   const server = await startTestServer(responderHandler(zones));
   t.after(() => server.close());
-  const result = await query(server.address, queryMessage("alias.example.test.", RRType.A), { transport: "tcp" });
+  const result = await query(server.address, queryMessage("alias.example.test.", RRType.A), {
+    transport: "tcp",
+  });
   assert.equal(result.transport, "tcp");
   assert.equal(server.queries[0]?.transport, "tcp");
   assert.deepEqual(
@@ -106,7 +112,9 @@ test("spoofing defence: wrong id, wrong question, non-responses and other ports 
     return [wrongId, wrongName, wrongType, notResponse];
   });
   t.after(() => server.close());
-  const result = await query(server.address, queryMessage("WWW.Example.TEST.", RRType.A), { transport: "udp" });
+  const result = await query(server.address, queryMessage("WWW.Example.TEST.", RRType.A), {
+    transport: "udp",
+  });
   assert.deepEqual(result.message.answers[0]?.data, { kind: "A", address: "192.0.2.99" });
   assert.ok(result.timeMs >= 30);
 });
@@ -147,7 +155,9 @@ test("timeout: each try has a fresh id and source port; TimeoutError after retri
 });
 
 test("only undecodable replies with our id: ProtocolError when the time is up", async (t) => {
-  const server = await startTestServer((q) => Buffer.concat([q.subarray(0, 2), Buffer.from([0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0])]));
+  const server = await startTestServer((q) =>
+    Buffer.concat([q.subarray(0, 2), Buffer.from([0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0])]),
+  );
   t.after(() => server.close());
   await assert.rejects(
     query(server.address, queryMessage("www.example.test.", RRType.A), { timeoutMs: 50, retries: 0 }),
@@ -159,10 +169,16 @@ test("UDP to a closed port: QueryError at once, not a timeout", async () => {
   const probe = createSocket("udp4");
   await new Promise<void>((resolve) => probe.bind(0, "127.0.0.1", resolve));
   const port = probe.address().port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    probe.close(() => {
+      resolve();
+    });
+  });
   const started = Date.now();
   await assert.rejects(
-    query({ host: "127.0.0.1", port, family: 4 }, queryMessage("www.example.test.", RRType.A), { timeoutMs: 3000 }),
+    query({ host: "127.0.0.1", port, family: 4 }, queryMessage("www.example.test.", RRType.A), {
+      timeoutMs: 3000,
+    }),
     (error: unknown) => error instanceof QueryError && /refused/.test(error.message),
   );
   assert.ok(Date.now() - started < 2000);
@@ -175,14 +191,24 @@ test("TCP: refused, closed without an answer, or a mismatched answer", async (t)
   const info = closer.address();
   const port = typeof info === "object" && info ? info.port : 0;
   const question = queryMessage("www.example.test.", RRType.A);
-  await assert.rejects(query({ host: "127.0.0.1", port, family: 4 }, question, { transport: "tcp" }), ProtocolError);
+  await assert.rejects(
+    query({ host: "127.0.0.1", port, family: 4 }, question, { transport: "tcp" }),
+    ProtocolError,
+  );
 
   const liar = await startTestServer((q) => reply(q, { id: (q.readUInt16BE(0) + 1) & 0xffff }));
   t.after(() => liar.close());
   await assert.rejects(query(liar.address, question, { transport: "tcp" }), ProtocolError);
 
-  await new Promise<void>((resolve) => closer.close(() => resolve()));
-  await assert.rejects(query({ host: "127.0.0.1", port, family: 4 }, question, { transport: "tcp" }), QueryError);
+  await new Promise<void>((resolve) => {
+    closer.close(() => {
+      resolve();
+    });
+  });
+  await assert.rejects(
+    query({ host: "127.0.0.1", port, family: 4 }, question, { transport: "tcp" }),
+    QueryError,
+  );
 });
 
 test("TCP: silence ends in a TimeoutError", async (t) => {
@@ -197,7 +223,10 @@ test("TCP: silence ends in a TimeoutError", async (t) => {
   await settle();
   const before = openSockets();
   await assert.rejects(
-    query({ host: "127.0.0.1", port, family: 4 }, queryMessage("a.test.", RRType.A), { transport: "tcp", timeoutMs: 80 }),
+    query({ host: "127.0.0.1", port, family: 4 }, queryMessage("a.test.", RRType.A), {
+      transport: "tcp",
+      timeoutMs: 80,
+    }),
     TimeoutError,
   );
   await settle();
@@ -210,7 +239,9 @@ test("abort: rejects with the signal's reason and closes the socket", async (t) 
   await settle();
   const before = openSockets();
   const controller = new AbortController();
-  const pending = query(server.address, queryMessage("www.example.test.", RRType.A), { signal: controller.signal });
+  const pending = query(server.address, queryMessage("www.example.test.", RRType.A), {
+    signal: controller.signal,
+  });
   setTimeout(() => {
     controller.abort(new Error("stop"));
   }, 20);
@@ -218,7 +249,9 @@ test("abort: rejects with the signal's reason and closes the socket", async (t) 
   await settle();
   assert.equal(openSockets(), before);
   await assert.rejects(
-    query(server.address, queryMessage("www.example.test.", RRType.A), { signal: AbortSignal.abort(new Error("early")) }),
+    query(server.address, queryMessage("www.example.test.", RRType.A), {
+      signal: AbortSignal.abort(new Error("early")),
+    }),
     /early/,
   );
 });

@@ -82,7 +82,7 @@ export async function query(
   options: QueryOptions = {},
 ): Promise<QueryResult> {
   const transport = options.transport ?? "auto";
-  if (transport !== "udp" && transport !== "tcp" && transport !== "auto") {
+  if (!TRANSPORTS.has(transport)) {
     throw new TypeError(`Cannot query: transport ${JSON.stringify(transport)} is not udp, tcp or auto`);
   }
   const timeoutMs = options.timeoutMs ?? DNS_CLIENT_LIMITS.timeoutMs;
@@ -102,7 +102,12 @@ export async function query(
   const expect = message.questions;
 
   if (transport === "tcp") {
-    return { ...(await tcpExchange(server, bytes, expect, timeoutMs, signal)), server, transport, retriedOverTcp: false };
+    return {
+      ...(await tcpExchange(server, bytes, expect, timeoutMs, signal)),
+      server,
+      transport,
+      retriedOverTcp: false,
+    };
   }
   let malformed: DecodeError | undefined;
   for (let attempt = 0; attempt <= retries; attempt++) {
@@ -124,6 +129,14 @@ export async function query(
   }
   const tries = `${retries + 1} ${retries === 0 ? "try" : "tries"}`;
   throw new TimeoutError(`Cannot query ${serverText(server)}: no response in ${timeoutMs} ms (${tries})`);
+}
+
+const TRANSPORTS: ReadonlySet<string> = new Set(["udp", "tcp", "auto"]);
+
+/** Why an aborted query failed: the signal's reason (an Error, normally an AbortError). */
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error(`Cannot query: aborted (${String(reason)})`);
 }
 
 /** Ids come from the CSPRNG in batches: one syscall per 256 queries. */
@@ -162,7 +175,11 @@ function questionsMatch(asked: readonly Question[], got: readonly Question[]): b
  * it is not our response (wrong id, not a response, another question), or the DecodeError
  * when it has our id but cannot be decoded.
  */
-function readResponse(data: Buffer, id: number, expect: readonly Question[]): Message | DecodeError | undefined {
+function readResponse(
+  data: Buffer,
+  id: number,
+  expect: readonly Question[],
+): Message | DecodeError | undefined {
   if (data.length < 4 || data.readUInt16BE(0) !== id || (data[2]! & 0x80) === 0) return undefined;
   let response: Message;
   try {
@@ -225,7 +242,7 @@ function udpExchange(
 ): Promise<Exchange | { malformed: DecodeError | undefined }> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     const { packet, id } = withFreshId(query);
@@ -249,7 +266,7 @@ function udpExchange(
     };
     const onAbort = (): void => {
       finish(() => {
-        reject(signal?.reason);
+        reject(abortReason(signal));
       });
     };
     const timer = setTimeout(() => {
@@ -300,7 +317,7 @@ function tcpExchange(
 ): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     const { packet, id } = withFreshId(query);
@@ -323,7 +340,7 @@ function tcpExchange(
     };
     const onAbort = (): void => {
       finish(() => {
-        reject(signal?.reason);
+        reject(abortReason(signal));
       });
     };
     const timer = setTimeout(() => {
@@ -347,11 +364,20 @@ function tcpExchange(
       const data = received.subarray(2, 2 + length);
       const response = readResponse(data, id, expect);
       if (response === undefined) {
-        fail(new ProtocolError(`Cannot query ${serverText(server)} over TCP: the response does not match the query`));
+        fail(
+          new ProtocolError(
+            `Cannot query ${serverText(server)} over TCP: the response does not match the query`,
+          ),
+        );
         return;
       }
       if (response instanceof DecodeError) {
-        fail(new ProtocolError(`Cannot query ${serverText(server)} over TCP: malformed response (${response.message})`, { cause: response }));
+        fail(
+          new ProtocolError(
+            `Cannot query ${serverText(server)} over TCP: malformed response (${response.message})`,
+            { cause: response },
+          ),
+        );
         return;
       }
       const timeMs = performance.now() - sentAt;
@@ -360,10 +386,18 @@ function tcpExchange(
       });
     });
     socket.on("end", () => {
-      fail(new ProtocolError(`Cannot query ${serverText(server)} over TCP: the server closed the connection without a response`));
+      fail(
+        new ProtocolError(
+          `Cannot query ${serverText(server)} over TCP: the server closed the connection without a response`,
+        ),
+      );
     });
     socket.on("close", () => {
-      fail(new ProtocolError(`Cannot query ${serverText(server)} over TCP: the connection closed without a response`));
+      fail(
+        new ProtocolError(
+          `Cannot query ${serverText(server)} over TCP: the connection closed without a response`,
+        ),
+      );
     });
   });
 }

@@ -54,7 +54,10 @@ export async function startTestServer(handler: TestHandler): Promise<TestServer>
         const query = buffer.subarray(2, 2 + buffer.readUInt16BE(0));
         buffer = buffer.subarray(2 + query.length);
         queries.push({ bytes: Buffer.from(query), transport: "tcp", port: socket.remotePort ?? 0 });
-        const reply = handler(query, "tcp", { address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 });
+        const reply = handler(query, "tcp", {
+          address: socket.remoteAddress ?? "",
+          port: socket.remotePort ?? 0,
+        });
         for (const bytes of replies(reply)) {
           const prefix = Buffer.alloc(2);
           prefix.writeUInt16BE(bytes.length, 0);
@@ -79,7 +82,11 @@ export async function startTestServer(handler: TestHandler): Promise<TestServer>
     close: async () => {
       udp.close();
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        tcp.close(() => {
+          resolve();
+        });
+      });
     },
   };
 }

@@ -17,6 +17,7 @@ export class DnsTransports {
     query: Uint8Array,
     transport: DnsTransport,
     traceId: string,
+    ipv6Client: boolean,
   ) => Uint8Array | undefined;
   readonly #log: Logger;
   readonly #trace: TraceSink | undefined;
@@ -26,21 +27,23 @@ export class DnsTransports {
     readonly responder: (traceId: string) => Responder;
     readonly logger: Logger;
     readonly trace?: TraceSink | undefined;
+    /** Idle TCP connections close after this (default `DNS_LIMITS.tcpIdleTimeoutMs`). */
+    readonly tcpIdleTimeoutMs?: number;
   }) {
     this.#log = options.logger.child({ service: "dns" });
     this.#trace = options.trace;
     // Tracing builds a responder per query to label its lines; without it, one is shared.
     const shared = options.responder("dns");
     this.#responder = options.trace
-      ? (query, transport, traceId) => options.responder(traceId).respond(query, transport)
-      : (query, transport) => shared.respond(query, transport);
+      ? (query, transport, traceId, ipv6) => options.responder(traceId).respond(query, transport, ipv6)
+      : (query, transport, _traceId, ipv6) => shared.respond(query, transport, ipv6);
     this.#tcp = new TcpService({
       name: "dns",
       listen: options.listen,
       limits: {
         maxConnections: DNS_LIMITS.maxTcpConnections,
         maxPerAddress: DNS_LIMITS.maxTcpPerAddress,
-        idleTimeoutMs: DNS_LIMITS.tcpIdleTimeoutMs,
+        idleTimeoutMs: options.tcpIdleTimeoutMs ?? DNS_LIMITS.tcpIdleTimeoutMs,
       },
       logger: options.logger,
       trace: options.trace,
@@ -60,7 +63,7 @@ export class DnsTransports {
         const address = bound[index]?.address ?? spec.address;
         const socket = await bindUdp({ key: spec.key, address });
         socket.on("message", (query, remote) => {
-          this.#answerUdp(socket, query, remote.address, remote.port);
+          this.#answerUdp(socket, query, remote.address, remote.port, remote.family === "IPv6");
         });
         socket.on("error", (error) => {
           this.#log.error({ err: error }, "UDP socket error");
@@ -78,10 +81,15 @@ export class DnsTransports {
     return this.#udp.map(({ key, address }) => ({ key, address }));
   }
 
-  #answerUdp(socket: UdpSocket, query: Buffer, address: string, port: number): void {
+  #answerUdp(socket: UdpSocket, query: Buffer, address: string, port: number, ipv6: boolean): void {
     let response: Uint8Array | undefined;
     try {
-      response = this.#responder(query, "udp", this.#trace ? `dns-udp ${address}:${port}` : "dns");
+      response = this.#responder(
+        query,
+        "udp",
+        this.#trace ? `dns-udp ${address}:${port}` : "dns",
+        ipv6 && !isMappedIPv4(address),
+      );
     } catch (error) {
       this.#log.error({ err: error, remote: address }, "query failed");
       return;
@@ -101,6 +109,7 @@ export class DnsTransports {
     const socket: Socket = connection.socket;
     let buffer: Buffer = Buffer.alloc(0);
     let answered = 0;
+    const ipv6 = socket.remoteFamily === "IPv6" && !isMappedIPv4(connection.remoteAddress);
     connection.shutdown.addEventListener("abort", () => {
       socket.end();
     });
@@ -113,7 +122,7 @@ export class DnsTransports {
         buffer = buffer.subarray(2 + length);
         let response: Uint8Array | undefined;
         try {
-          response = this.#responder(query, "tcp", connection.id);
+          response = this.#responder(query, "tcp", connection.id, ipv6);
         } catch (error) {
           connection.log.error({ err: error }, "query failed");
           socket.destroy();
@@ -142,4 +151,9 @@ export class DnsTransports {
     for (const { socket } of this.#udp.splice(0)) socket.close();
     await this.#tcp.stop(graceMs);
   }
+}
+
+/** Whether `address` is an IPv4 client seen through a dual-stack socket (`::ffff:192.0.2.1`). */
+function isMappedIPv4(address: string): boolean {
+  return address.startsWith("::ffff:") && address.includes(".");
 }

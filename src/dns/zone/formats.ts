@@ -109,7 +109,23 @@ const DNSKEY: Format = {
     ["base64", "public key"],
   ],
 };
+/**
+ * The signer of an RRSIG is the apex of the zone of the signed RRset, so it has no more
+ * labels than the owner, which the labels field counts (RFC 4034 §3.1.3, §3.1.7); BIND
+ * refuses an RRSIG whose signer has more labels than that field.
+ */
+function checkRrsig(data: Uint8Array): string | undefined {
+  const labels = data[3];
+  let count = 0;
+  for (let p = 18; p < data.length && data[p] !== 0; p += data[p]! + 1) count++;
+  if (labels !== undefined && count > labels) {
+    return `the signer's name has ${count} labels, more than the labels field (${labels})`;
+  }
+  return undefined;
+}
+
 const RRSIG: Format = {
+  check: checkRrsig,
   fields: [
     ["type", "type covered"],
     ["alg", "algorithm"],

@@ -376,6 +376,7 @@ test("$GENERATE with $, ${offset,width,base}, escapes, TTL and class", () => {
   refused("$GENERATE 1-2 a$ A\n", 5, /\$GENERATE needs a range/);
   refused("$GENERATE 0-1048576 a$ TXT x\n", 5, /makes more than/);
   refused("$GENERATE 1-2 a$ A 192.0.2.${0,1,q}\n", 5, /bad \$GENERATE data/);
+  refused("$GENERATE 1-2 a${0,99999999} A 192.0.2.1\n", 5, /bad \$GENERATE owner/);
   refused("$GENERATE 250-260 a$ A 192.0.2.$\n", 5, /bad IPv4 address '192\.0\.2\.256'/);
 });
 

@@ -627,6 +627,8 @@ function substitute(template: string, value: number, fail: () => never): string 
       if (m === null) fail();
       offset = Number(m[1]);
       width = m[2] === undefined ? 0 : Number(m[2]);
+      // No name or label is longer than this; BIND's buffer for the number is smaller still.
+      if (width > 255) fail();
       base = m[3] ?? "d";
       i = close;
     }

@@ -254,6 +254,11 @@ const BAD: readonly (readonly [string, string, RegExp])[] = [
   ["RRSIG", "A 13 2 1h 20240101000000 20231202000000 1 . AA==", /original TTL must be a number/],
   ["RRSIG", "A 13 2 0 20241301000000 20231202000000 1 . AA==", /bad time '20241301000000'/],
   ["RRSIG", "BOGUS 13 2 0 1 2 1 . AA==", /unknown type 'BOGUS'/],
+  [
+    "RRSIG",
+    "A 13 2 0 1 2 1 x.example.test. AA==",
+    /signer's name has 3 labels, more than the labels field \(2\)/,
+  ],
   ["NSEC", "next A BOGUS", /unknown type 'BOGUS' in the type bitmap/],
   ["NSEC", "next", /names no type/],
   ["NSEC3", "1 0 0 - 00 A", /SHA-1 hashes are 20 bytes, not 1/],

@@ -44,18 +44,26 @@ function randomPort(): number {
   return 20_000 + Math.floor(Math.random() * 40_000);
 }
 
+/** Options of `startNsd()`. */
+export interface NsdOptions {
+  /** Extra lines for the `server:` clause. */
+  readonly server?: readonly string[];
+  /** Listen on ::1 too (same port). */
+  readonly ipv6?: boolean;
+}
+
 /**
- * Starts NSD serving `zones`, resolving once it answers a SOA query for the first zone.
- * `serverOptions` are extra `server:` lines. Retries on another port if the one picked was
- * taken. Throws if NSD does not start.
+ * Starts NSD serving `zones` on 127.0.0.1 (and ::1 with `ipv6`), resolving once it answers
+ * a SOA query for the first zone. Retries on another port if the one picked was taken.
+ * Throws if NSD does not start.
  */
-export async function startNsd(zones: readonly NsdZone[], serverOptions: readonly string[] = []): Promise<RunningNsd> {
+export async function startNsd(zones: readonly NsdZone[], options: NsdOptions = {}): Promise<RunningNsd> {
   const binary = findNsd();
   if (binary === undefined) throw new Error("Cannot start NSD: nsd is not installed (apt-get install nsd)");
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      return await startOnce(binary, zones, serverOptions, randomPort());
+      return await startOnce(binary, zones, options, randomPort());
     } catch (error) {
       lastError = error;
     }
@@ -66,7 +74,7 @@ export async function startNsd(zones: readonly NsdZone[], serverOptions: readonl
 async function startOnce(
   binary: string,
   zones: readonly NsdZone[],
-  serverOptions: readonly string[],
+  options: NsdOptions,
   port: number,
 ): Promise<RunningNsd> {
   const origin = zones[0]!.origin;
@@ -80,7 +88,7 @@ async function startOnce(
   const config = [
     "server:",
     `  ip-address: 127.0.0.1@${port}`,
-    "  do-ip6: no",
+    ...(options.ipv6 ? [`  ip-address: ::1@${port}`] : ["  do-ip6: no"]),
     '  database: ""',
     '  username: ""',
     '  chroot: ""',
@@ -92,7 +100,7 @@ async function startOnce(
     "  server-count: 1",
     "  rrl-ratelimit: 0",
     "  rrl-whitelist-ratelimit: 0",
-    ...serverOptions.map((line) => `  ${line}`),
+    ...(options.server ?? []).map((line) => `  ${line}`),
     "remote-control:",
     "  control-enable: no",
     ...zones.flatMap((z) => ["zone:", `  name: "${z.origin}"`, `  zonefile: "${z.file}"`]),
@@ -101,7 +109,9 @@ async function startOnce(
   const configFile = join(dir, "nsd.conf");
   await writeFile(configFile, config);
 
-  const child: ChildProcess = spawn(binary, ["-d", "-c", configFile], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(binary, ["-d", "-c", configFile], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -111,13 +121,10 @@ async function startOnce(
       resolve();
     });
   });
-  let alive = true;
-  void exited.then(() => {
-    alive = false;
-  });
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const output = (): string => stderr;
   const stop = async (): Promise<void> => {
-    if (alive) {
+    if (alive()) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await exited;
@@ -128,7 +135,7 @@ async function startOnce(
 
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (!alive) break;
+    if (!alive()) break;
     try {
       await exchangeUdp(port, probe, { timeoutMs: 200, tries: 1 });
       return { port, output, stop };

@@ -6,7 +6,7 @@
  */
 
 import { createSocket } from "node:dgram";
-import { connect, type Socket } from "node:net";
+import { connect, isIPv6, type Socket } from "node:net";
 import { encodeMessage } from "../../../src/dns/codec/index.js";
 import { Opcode } from "../../../src/dns/types.js";
 import type { Edns, EdnsOption } from "../../../src/dns/types.js";
@@ -73,7 +73,7 @@ export function exchangeUdp(
   { host = "127.0.0.1", timeoutMs = 1500, tries = 3 } = {},
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket("udp4");
+    const socket = createSocket(isIPv6(host) ? "udp6" : "udp4");
     let attempt = 0;
     let timer: NodeJS.Timeout | undefined;
     const finish = (error: Error | undefined, response?: Buffer): void => {
@@ -126,11 +126,7 @@ export function framed(message: Uint8Array): Buffer {
  * Reads `count` length-prefixed messages from `socket`; rejects if the connection closes
  * first or `timeoutMs` passes.
  */
-export function readTcpMessages(
-  socket: Socket,
-  count: number,
-  timeoutMs = 3000,
-): Promise<Buffer[]> {
+export function readTcpMessages(socket: Socket, count: number, timeoutMs = 3000): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const messages: Buffer[] = [];
     let buffer = Buffer.alloc(0);
