@@ -52,7 +52,8 @@ function comparable(output: string): string[] {
 
 function bindDig(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("dig", args, { timeout: 20_000 }, (error, stdout) => {
+    // -r: no ~/.digrc, so the machine's preferences cannot change the output.
+    execFile("dig", ["-r", ...args], { timeout: 20_000 }, (error, stdout) => {
       if (error && stdout === "") reject(new Error(`dig ${args.join(" ")} failed: ${error.message}`));
       else resolve(stdout);
     });
@@ -113,6 +114,9 @@ const QUERIES: readonly (readonly string[])[] = [
   ["alias.example.test", "+short"],
   ["-t", "txt", "-q", "txt.example.test", "+short"],
   ["version.bind", "TXT", "CH"],
+  ["example.test", "ANY"],
+  ["www.example.test", "ANY", "+notcp"],
+  ["big.example.test", "TXT", "+ignore"],
   [],
 ];
 

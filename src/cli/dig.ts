@@ -59,7 +59,10 @@ interface DigRequest {
   typedName: string | undefined;
   type: number | undefined;
   class: number;
-  transport: "udp" | "tcp" | "auto";
+  /** +tcp / +notcp; undefined when not said (ANY then goes over TCP, as in dig 9.18). */
+  tcp: boolean | undefined;
+  /** +ignore: keep a truncated UDP answer instead of asking again over TCP. */
+  ignoreTc: boolean;
   short: boolean;
   rd: boolean;
   ad: boolean;
@@ -83,6 +86,13 @@ export async function digCommand(args: string[], io: DigIo = processIo): Promise
   const request = parseDigArgs(args);
   const name = request.name ?? ".";
   const type = request.type ?? (request.name === undefined ? RRType.NS : RRType.A);
+  if (type === RRType.AXFR || type === RRType.IXFR) {
+    throw new UsageError(
+      `Cannot run dig: zone transfers (${typeToText(type)}) are not supported; use BIND's dig`,
+    );
+  }
+  // dig 9.18 sends ANY over TCP unless told otherwise (the answer is usually large).
+  const transport = (request.tcp ?? type === RRType.ANY) ? "tcp" : request.ignoreTc ? "udp" : "auto";
   const { server, label, found } = await pickServer(request, io);
   const message = queryMessage(name, type, {
     class: request.class,
@@ -103,7 +113,7 @@ export async function digCommand(args: string[], io: DigIo = processIo): Promise
   let result: QueryResult;
   try {
     result = await query(server, message, {
-      transport: request.transport,
+      transport,
       timeoutMs: request.timeoutMs,
       retries: request.tries - 1,
     });
@@ -111,7 +121,7 @@ export async function digCommand(args: string[], io: DigIo = processIo): Promise
     if (!(error instanceof TimeoutError || error instanceof QueryError || error instanceof ProtocolError))
       throw error;
     const why = communicationError(error);
-    if (error instanceof QueryError && request.transport === "tcp") {
+    if (error instanceof QueryError && transport === "tcp") {
       io.write(
         `;; Connection to ${serverText(server)}(${label}) for ${request.typedName ?? name} failed: ${why}.\n`,
       );
@@ -153,7 +163,8 @@ function parseDigArgs(args: readonly string[]): DigRequest {
     typedName: undefined,
     type: undefined,
     class: RRClass.IN,
-    transport: "auto",
+    tcp: undefined,
+    ignoreTc: false,
     short: false,
     rd: true,
     ad: true,
@@ -223,10 +234,10 @@ function plusOption(request: DigRequest, option: string): void {
   switch (key) {
     case "tcp":
     case "vc":
-      request.transport = negated ? "auto" : "tcp";
+      request.tcp = !negated;
       return;
     case "ignore":
-      if (request.transport !== "tcp") request.transport = negated ? "auto" : "udp";
+      request.ignoreTc = !negated;
       return;
     case "short":
       request.short = !negated;

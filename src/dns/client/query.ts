@@ -73,8 +73,8 @@ interface Exchange {
  * Rejects with TimeoutError when no attempt was answered in time (ProtocolError if the only
  * replies were undecodable), QueryError for a network failure (port unreachable, connection
  * refused or reset: not retried), ProtocolError for a broken TCP exchange, and
- * `signal.reason` when aborted. Throws TypeError/RangeError for bad options or an
- * unencodable message. Every socket is closed on every path.
+ * `signal.reason` when aborted; with TypeError/RangeError for bad options or an unencodable
+ * message. Every socket is closed on every path.
  */
 export async function query(
   server: SocketAddress,

@@ -31,6 +31,12 @@ export const RESOLVER_LIMITS = {
    * max-recursion-queries is 100, later 32).
    */
   maxQueries: 64,
+  /**
+   * Mail exchangers of one domain whose addresses `resolveMx()` looks up (the most preferred
+   * ones): RFC 5321 §5.1 allows a limit, and a domain listing hundreds would otherwise cost
+   * hundreds of lookups. Postfix tries at most 5 addresses.
+   */
+  maxExchanges: 10,
   /** Rounds over a zone's servers (or the forwarders): a second round covers a lost datagram. */
   rounds: 2,
 } as const;

@@ -87,11 +87,15 @@ export interface ResolveResult {
   readonly reason?: string;
 }
 
-/** A zone cut: the zone and the names of its servers. */
+/** A zone cut: the zone, the names of its servers, and addresses for them that came along. */
 interface Cut {
   readonly zone: string;
   readonly servers: readonly string[];
+  /** Glue of the referral (or the root hints), by canonical server name. */
+  readonly addresses: ReadonlyMap<string, readonly string[]>;
 }
+
+const NO_ADDRESSES: ReadonlyMap<string, readonly string[]> = new Map();
 
 /** The state one `resolve()` shares with the lookups it starts. */
 interface Context {
@@ -216,11 +220,11 @@ export class Resolver {
 
   /**
    * The mail exchangers of `domain` (RFC 5321 §5.1): its MX records by preference, equal
-   * preferences in random order, each with the addresses of its host (A, then AAAA); with
-   * no MX records, the implicit MX (the domain itself, preference 0); with a single MX
-   * record whose exchange is "." (RFC 7505), `null-mx`: the domain takes no mail. A domain
-   * that does not exist is `nxdomain` (a permanent failure); a lookup that failed is
-   * `failed` (try later).
+   * preferences in random order, each with the addresses of its host (A, then AAAA), the
+   * first `RESOLVER_LIMITS.maxExchanges` of them; with no MX records, the implicit MX (the
+   * domain itself, preference 0); with a single MX record whose exchange is "." (RFC 7505),
+   * `null-mx`: the domain takes no mail. A domain that does not exist is `nxdomain` (a
+   * permanent failure); a lookup that failed is `failed` (try later).
    */
   async resolveMx(domain: string): Promise<MxResult> {
     const mx = await this.resolve(domain, RRType.MX);
@@ -235,7 +239,9 @@ export class Resolver {
     }
     const ordered = orderExchanges(records, this.#random);
     if (ordered === "null-mx") return { kind: "null-mx" };
-    const hosts = await Promise.all(ordered.map((r) => this.#host(r.exchange, r.preference)));
+    const hosts = await Promise.all(
+      ordered.slice(0, RESOLVER_LIMITS.maxExchanges).map((r) => this.#host(r.exchange, r.preference)),
+    );
     return { kind: "hosts", implicit: false, hosts };
   }
 
@@ -399,7 +405,8 @@ export class Resolver {
 
   /** Iterates from the closest known zone cut down to an answer (RFC 1034 §5.3.3). */
   async #iterate(name: string, type: number, ctx: Context): Promise<Fetched> {
-    let cut = this.#closestCut(name);
+    // DS lives on the parent side of a zone cut (RFC 4035 §3.1.4.1): start above the name.
+    let cut = this.#closestCut(type === RRType.DS && name !== "." ? parentName(name) : name);
     for (let hops = 0; hops <= RESOLVER_LIMITS.maxReferrals; hops++) {
       const outcome = await this.#askCut(cut, name, type, ctx);
       if (!("referral" in outcome)) return outcome;
@@ -415,9 +422,11 @@ export class Resolver {
   #closestCut(name: string): Cut {
     for (let zone = canonicalName(name); zone !== "."; zone = parentName(zone)) {
       const ns = this.#cache.getRRset(zone, RRType.NS, Rank.glue);
-      if (ns !== undefined && ns.length > 0) return { zone: ns[0]!.name, servers: nsTargets(ns) };
+      if (ns !== undefined && ns.length > 0) {
+        return { zone: ns[0]!.name, servers: nsTargets(ns), addresses: NO_ADDRESSES };
+      }
     }
-    return { zone: ".", servers: this.#hintNames };
+    return { zone: ".", servers: this.#hintNames, addresses: this.#hintAddresses };
   }
 
   /**
@@ -429,7 +438,7 @@ export class Resolver {
     const known: string[] = [];
     const glueless: string[] = [];
     for (const server of this.#shuffled(cut.servers)) {
-      const addresses = this.#knownAddresses(server);
+      const addresses = cut.addresses.get(canonicalName(server)) ?? this.#knownAddresses(server);
       if (addresses.length > 0) known.push(...addresses);
       else glueless.push(server);
     }
@@ -497,7 +506,13 @@ export class Resolver {
           case "referral":
             this.#cache.putRRset(verdict.ns, Rank.referral);
             for (const rrset of groupRRsets(verdict.glue)) this.#cache.putRRset(rrset, Rank.glue);
-            return { referral: { zone: verdict.zone, servers: nsTargets(verdict.ns) } };
+            return {
+              referral: {
+                zone: verdict.zone,
+                servers: nsTargets(verdict.ns),
+                addresses: addressesOf(verdict.glue),
+              },
+            };
           case "unusable":
             reason = `${serverText(server)} (for ${cut.zone}): ${verdict.reason}`;
             break;
@@ -508,7 +523,7 @@ export class Resolver {
     return { reason };
   }
 
-  /** Addresses of a name server known without asking: cached (glue included) or hints. */
+  /** Addresses of a name server known without asking: cached, glue included. */
   #knownAddresses(server: string): string[] {
     const addresses: string[] = [];
     for (const type of [RRType.A, RRType.AAAA]) {
@@ -516,7 +531,7 @@ export class Resolver {
         if (r.data.kind === "A" || r.data.kind === "AAAA") addresses.push(r.data.address);
       }
     }
-    return addresses.length > 0 ? addresses : (this.#hintAddresses.get(canonicalName(server)) ?? []);
+    return addresses;
   }
 
   /** Looks up a glue-less name server's addresses (A, else AAAA) as a nested lookup. */
@@ -626,6 +641,19 @@ function expired(ctx: Context): boolean {
 /** The target names of an NS RRset. */
 function nsTargets(ns: readonly ResourceRecord[]): string[] {
   return ns.flatMap((r) => (r.data.kind === "NS" ? [r.data.target] : []));
+}
+
+/** The addresses in A/AAAA records, by canonical owner name. */
+function addressesOf(records: readonly ResourceRecord[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const r of records) {
+    if (r.data.kind !== "A" && r.data.kind !== "AAAA") continue;
+    const owner = canonicalName(r.name);
+    const list = map.get(owner);
+    if (list) list.push(r.data.address);
+    else map.set(owner, [r.data.address]);
+  }
+  return map;
 }
 
 /** Records split into RRsets (same owner, ignoring case, and type). */

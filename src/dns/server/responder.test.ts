@@ -58,10 +58,10 @@ function ask(bytes: Uint8Array, transport: "udp" | "tcp" = "udp", ipv6 = false):
 }
 
 void describe("Responder", () => {
-  void it("clears CD in an authoritative answer (RFC 4035 §3.1.6) and keeps RD", () => {
+  void it("copies CD and RD into an authoritative answer (RFC 4035 §3.1.6, RFC 1035 §4.1.1)", () => {
     const flags = { qr: false, aa: false, tc: false, rd: true, ra: false, z: false, ad: false, cd: true };
     const r = ask(query("www.example.test.", RRType.A, { flags }));
-    assert.equal(r.flags.cd, false);
+    assert.equal(r.flags.cd, true);
     assert.equal(r.flags.rd, true);
     assert.equal(r.flags.aa, true);
   });

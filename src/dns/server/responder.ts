@@ -12,6 +12,7 @@ import { Opcode, Rcode, RRType, type Edns, type Message, type Question } from ".
 import { rcodeToText, typeToText, classToText } from "../zone/index.js";
 import { fitResponse, type ResponseLayout } from "./fit.js";
 import { DNS_LIMITS } from "./limits.js";
+import { ResponseCache } from "./response-cache.js";
 
 /** The Extended DNS Error option (RFC 8914 §2). */
 const EDNS_OPTION_EDE = 15;
@@ -27,6 +28,11 @@ export interface ResponderOptions {
   readonly answer?: AnswerOptions;
   /** Receives a one-line summary of each query and response (for `--trace`). */
   readonly trace?: (direction: TraceDirection, line: string) => void;
+  /**
+   * Keep encoded responses for repeated questions (default true; always off with `trace`,
+   * which must see every query). See response-cache.ts.
+   */
+  readonly cache?: boolean;
 }
 
 /**
@@ -39,9 +45,11 @@ export class Responder {
   /** The answer options for IPv4 and IPv6 clients (glue order differs), built once. */
   readonly #answerV4: AnswerOptions;
   readonly #answerV6: AnswerOptions;
+  readonly #cache: ResponseCache | undefined;
 
   constructor(options: ResponderOptions) {
     this.#options = options;
+    this.#cache = (options.cache ?? true) && !options.trace ? new ResponseCache() : undefined;
     this.#answerV4 = options.answer ?? {};
     this.#answerV6 = { ...options.answer, ipv6Client: true };
   }
@@ -51,6 +59,17 @@ export class Responder {
    * the query came over IPv6, so glue lists AAAA records first (as NSD does).
    */
   respond(query: Uint8Array, transport: DnsTransport, ipv6Client = false): Uint8Array | undefined {
+    const cache = this.#cache;
+    const key = cache?.key(query, transport, ipv6Client, this.#options.zones());
+    if (key === undefined) return this.#respond(query, transport, ipv6Client);
+    const hit = cache!.get(key, query);
+    if (hit !== undefined) return hit;
+    const response = this.#respond(query, transport, ipv6Client);
+    if (response !== undefined) cache!.set(key, response);
+    return response;
+  }
+
+  #respond(query: Uint8Array, transport: DnsTransport, ipv6Client: boolean): Uint8Array | undefined {
     if (query.length < HEADER_LENGTH) return undefined; // not even an id to answer to
     const header = decodeHeader(query);
     if (header.flags.qr) return undefined; // a response: answering it could loop (RFC 1035 §7.3)
@@ -72,7 +91,7 @@ export class Responder {
       trace?.("C", `undecodable query id=${header.id} (${error.message})`);
       // RFC 1035 §4.1.1: FORMERR; without a trustworthy question section, none is echoed.
       return this.#finish(
-        bareResponse(header.id, header.opcode, header.flags.rd, false, Rcode.FORMERR),
+        bareResponse(header.id, header.opcode, header.flags.rd, header.flags.cd, Rcode.FORMERR),
         transport,
       );
     }
@@ -84,7 +103,7 @@ export class Responder {
     ): Uint8Array =>
       this.#finish(
         {
-          ...bareResponse(message.id, message.opcode, message.flags.rd, false, rcode),
+          ...bareResponse(message.id, message.opcode, message.flags.rd, message.flags.cd, rcode),
           questions,
           ...(message.edns && { edns: responseEdns(message.edns, ede) }),
         },
@@ -98,7 +117,7 @@ export class Responder {
     if (message.edns && message.edns.version > 0) {
       return this.#finish(
         {
-          ...bareResponse(message.id, message.opcode, message.flags.rd, false, Rcode.BADVERS),
+          ...bareResponse(message.id, message.opcode, message.flags.rd, message.flags.cd, Rcode.BADVERS),
           questions: message.questions,
           edns: responseEdns({ ...message.edns, dnssecOk: false }),
         },
@@ -174,7 +193,7 @@ function responseFor(query: Message, question: Question, result: AuthorityResult
   return {
     id: query.id,
     opcode: query.opcode,
-    // RFC 4035 §3.1.6: an authoritative server SHOULD clear CD in its responses (NSD does).
+    // RFC 4035 §3.1.6: the name server MUST copy CD from the query (NSD clears it instead).
     flags: {
       qr: true,
       aa: result.aa,
@@ -183,7 +202,7 @@ function responseFor(query: Message, question: Question, result: AuthorityResult
       ra: false,
       z: false,
       ad: false,
-      cd: false,
+      cd: query.flags.cd,
     },
     rcode: result.rcode,
     // The question is echoed as asked, case included (RFC 1034 §3.1).

@@ -61,11 +61,11 @@ test("a repeated question gets the stored response with its own id and case", ()
   const cache = new ResponseCache();
   const zones = {};
   const first = query("www.Example.test.", { id: 7 });
-  const key = cache.key(first, "udp", zones)!;
+  const key = cache.key(first, "udp", false, zones)!;
   assert.equal(cache.get(key, first), undefined);
   cache.set(key, response(first));
   const second = query("WWW.example.TEST.", { id: 9 });
-  assert.equal(cache.key(second, "udp", zones), key, "names differing in ASCII case share an entry");
+  assert.equal(cache.key(second, "udp", false, zones), key, "names differing in ASCII case share an entry");
   const hit = decodeMessage(cache.get(key, second)!);
   assert.equal(hit.id, 9);
   assert.equal(hit.questions[0]!.name, "WWW.example.TEST.");
@@ -79,17 +79,18 @@ test("a repeated question gets the stored response with its own id and case", ()
 test("whatever changes the response changes the key", () => {
   const cache = new ResponseCache();
   const zones = {};
-  const base = cache.key(query("a.test."), "udp", zones);
+  const base = cache.key(query("a.test."), "udp", false, zones);
   const others = [
-    cache.key(query("a.test."), "tcp", zones),
-    cache.key(query("a.test.", { rd: true }), "udp", zones),
-    cache.key(query("a.test.", { edns: EDNS }), "udp", zones),
-    cache.key(query("a.test.", { edns: { ...EDNS, udpPayloadSize: 4096 } }), "udp", zones),
-    cache.key(query("a.test.", { edns: { ...EDNS, dnssecOk: true } }), "udp", zones),
-    cache.key(query("a.test.", { type: RRType.AAAA }), "udp", zones),
-    cache.key(query("b.test."), "udp", zones),
-    cache.key(query("\\195.test."), "udp", zones),
-    cache.key(query("\\227.test."), "udp", zones),
+    cache.key(query("a.test."), "tcp", false, zones),
+    cache.key(query("a.test."), "udp", true, zones),
+    cache.key(query("a.test.", { rd: true }), "udp", false, zones),
+    cache.key(query("a.test.", { edns: EDNS }), "udp", false, zones),
+    cache.key(query("a.test.", { edns: { ...EDNS, udpPayloadSize: 4096 } }), "udp", false, zones),
+    cache.key(query("a.test.", { edns: { ...EDNS, dnssecOk: true } }), "udp", false, zones),
+    cache.key(query("a.test.", { type: RRType.AAAA }), "udp", false, zones),
+    cache.key(query("b.test."), "udp", false, zones),
+    cache.key(query("\\195.test."), "udp", false, zones),
+    cache.key(query("\\227.test."), "udp", false, zones),
   ];
   assert.equal(new Set([base, ...others]).size, others.length + 1);
 });
@@ -97,10 +98,10 @@ test("whatever changes the response changes the key", () => {
 test("new zone data empties the cache", () => {
   const cache = new ResponseCache();
   const q = query("a.test.");
-  const key = cache.key(q, "udp", "zones-1")!;
+  const key = cache.key(q, "udp", false, "zones-1")!;
   cache.set(key, response(q));
   assert.ok(cache.get(key, q));
-  assert.equal(cache.key(q, "udp", "zones-2"), key);
+  assert.equal(cache.key(q, "udp", false, "zones-2"), key);
   assert.equal(cache.get(key, q), undefined);
 });
 
@@ -116,6 +117,7 @@ test("only plain queries are cacheable", () => {
     cache.key(
       mutate((b) => (b[2] = 0x80)),
       "udp",
+      false,
       0,
     ),
     undefined,
@@ -125,6 +127,7 @@ test("only plain queries are cacheable", () => {
     cache.key(
       mutate((b) => (b[2] = 0x28)),
       "udp",
+      false,
       0,
     ),
     undefined,
@@ -134,6 +137,7 @@ test("only plain queries are cacheable", () => {
     cache.key(
       mutate((b) => (b[5] = 2)),
       "udp",
+      false,
       0,
     ),
     undefined,
@@ -143,6 +147,7 @@ test("only plain queries are cacheable", () => {
     cache.key(
       mutate((b) => (b[7] = 1)),
       "udp",
+      false,
       0,
     ),
     undefined,
@@ -152,21 +157,22 @@ test("only plain queries are cacheable", () => {
     cache.key(
       mutate((b) => (b[11] = 1)),
       "udp",
+      false,
       0,
     ),
     undefined,
     "ARCOUNT 1 without an OPT",
   );
-  assert.equal(cache.key(Buffer.concat([q, Buffer.from([0])]), "udp", 0), undefined, "trailing bytes");
-  assert.equal(cache.key(q.subarray(0, 15), "udp", 0), undefined, "truncated");
-  assert.ok(cache.key(query("a.test.", { edns: EDNS }), "udp", 0));
+  assert.equal(cache.key(Buffer.concat([q, Buffer.from([0])]), "udp", false, 0), undefined, "trailing bytes");
+  assert.equal(cache.key(q.subarray(0, 15), "udp", false, 0), undefined, "truncated");
+  assert.ok(cache.key(query("a.test.", { edns: EDNS }), "udp", false, 0));
 });
 
 test("the cache is bounded", () => {
   const cache = new ResponseCache(2);
   for (const name of ["a.test.", "b.test.", "c.test."]) {
     const q = query(name);
-    cache.set(cache.key(q, "udp", 0)!, response(q));
+    cache.set(cache.key(q, "udp", false, 0)!, response(q));
   }
   assert.ok(cache.size <= 2);
 });

@@ -2,7 +2,7 @@
  * Whole encoded responses, kept for questions asked again: the authoritative hot path then
  * costs a key build, a map lookup and a copy instead of decode, lookup and encode (STYLE.md:
  * "precompute whole answers"). What a response depends on is all in the key: the transport
- * (size limit), the question (name folded to ASCII lower case, type, class), the RD and CD
+ * (size limit) and the client's address family (glue order), the question (name folded to ASCII lower case, type, class), the RD and CD
  * bits (echoed), and the OPT record's bytes (payload size, DO, version, options). The id and
  * the question name's case are patched into the copy, so the client sees exactly what a fresh
  * answer would carry (names compressed against the question take its case, as in NSD).
@@ -24,7 +24,12 @@ export class ResponseCache {
    * The cache key of `query`, or undefined when it is not a cacheable query. `generation` is
    * the data the answers come from (the zone set): a new one empties the cache.
    */
-  key(query: Uint8Array, transport: "udp" | "tcp", generation: unknown): string | undefined {
+  key(
+    query: Uint8Array,
+    transport: "udp" | "tcp",
+    ipv6Client: boolean,
+    generation: unknown,
+  ): string | undefined {
     if (generation !== this.#generation) {
       this.#entries.clear();
       this.#generation = generation;
@@ -71,7 +76,8 @@ export class ResponseCache {
       return undefined;
     }
     const scratch = this.#scratch;
-    scratch[0] = transport === "udp" ? 0x75 : 0x74;
+    // Transport (size limit) and client family (glue order: AAAA first for IPv6, as NSD).
+    scratch[0] = (transport === "udp" ? 0x40 : 0x50) | (ipv6Client ? 1 : 0);
     scratch[1] = query[2]! & 0x01; // RD
     scratch[2] = query[3]! & 0x10; // CD
     for (let i = 12; i < length; i++) {

@@ -8,7 +8,11 @@ test("bare LFs become CRLF at every split point; CRLF and bare CR stay", () => {
   for (let i = 0; i <= input.length; i++) {
     for (let j = i; j <= input.length; j++) {
       const n = new CrlfNormalizer();
-      const out = Buffer.concat([n.push(input.subarray(0, i)), n.push(input.subarray(i, j)), n.push(input.subarray(j))]);
+      const out = Buffer.concat([
+        n.push(input.subarray(0, i)),
+        n.push(input.subarray(i, j)),
+        n.push(input.subarray(j)),
+      ]);
       assert.equal(out.toString("latin1"), expected, `split at ${i},${j}`);
     }
   }

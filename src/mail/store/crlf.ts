@@ -9,7 +9,9 @@ export class CrlfNormalizer {
 
   /** The chunk with bare LFs made CRLF. */
   push(chunk: Uint8Array): Buffer {
-    const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const input = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (input.length === 0) return input;
     const prevCr = this.#lastWasCr;
     this.#lastWasCr = input[input.length - 1] === 13;

@@ -44,6 +44,7 @@ test("a source that fails midway leaves nothing in new/ and nothing in tmp/", as
   const maildir = await tempMaildir(t);
   async function* failing(): AsyncGenerator<Buffer> {
     yield Buffer.from("Subject: half\r\n\r\n");
+    await new Promise((resolve) => setImmediate(resolve));
     yield Buffer.alloc(100_000, 0x61);
     throw new Error("connection reset");
   }
@@ -96,7 +97,9 @@ test("flags put the message in cur/ with sorted letters; keywords get dovecot-ke
 
 test("a prefix (an MDA's Return-Path) is written before the message and counted", async (t) => {
   const maildir = await tempMaildir(t);
-  const delivered = await deliver(maildir, Buffer.from("Subject: p\r\n\r\n"), { prefix: "Return-Path: <a@b>\n" });
+  const delivered = await deliver(maildir, Buffer.from("Subject: p\r\n\r\n"), {
+    prefix: "Return-Path: <a@b>\n",
+  });
   assert.equal(await readFile(delivered.path, "latin1"), "Return-Path: <a@b>\r\nSubject: p\r\n\r\n");
   assert.equal(delivered.size, 34);
 });

@@ -6,7 +6,15 @@ import { MailStoreError, isErrno } from "./errors.js";
 import { IMAP_FLAG_BITS, formatName, uniqueBase } from "./filename.js";
 import { KeywordTable } from "./keywords.js";
 import { STORE_DEFAULTS, STORE_LIMITS } from "./limits.js";
-import { type Delimiter, ensureMaildir, folderLevels, isInbox, levelsToDir, syncDirectory, withUidlistLock } from "./maildir.js";
+import {
+  type Delimiter,
+  ensureMaildir,
+  folderLevels,
+  isInbox,
+  levelsToDir,
+  syncDirectory,
+  withUidlistLock,
+} from "./maildir.js";
 
 /** A message source: a stream (read with backpressure, never buffered whole) or bytes. */
 export type MessageSource = Readable | AsyncIterable<Uint8Array> | Uint8Array;
@@ -60,7 +68,11 @@ export function onDelivery(listener: DeliveryListener): () => void {
  * IMAP RFC822.SIZE and the POP3 size, and IMAP partial fetches are byte ranges of the file.
  * Dovecot reads CRLF Maildirs natively (S= equals W=), as do mutt and Python's mailbox.
  */
-export async function deliver(maildir: string, source: MessageSource, options: DeliverOptions = {}): Promise<Delivered> {
+export async function deliver(
+  maildir: string,
+  source: MessageSource,
+  options: DeliverOptions = {},
+): Promise<Delivered> {
   const levels = folderLevels(options.folder ?? "INBOX", options.delimiter ?? STORE_DEFAULTS.delimiter);
   const folderDir = resolve(maildir, levelsToDir(levels));
   if (!isInbox(levels)) await ensureMaildir(resolve(maildir), false);
@@ -81,7 +93,12 @@ export async function deliver(maildir: string, source: MessageSource, options: D
     ...(options.maxSize !== undefined && { maxSize: options.maxSize }),
   });
   for (const listener of deliveryListeners) listener(folderDir);
-  return { name: written.name, path: join(folderDir, written.dir, written.name), folderDir, size: written.size };
+  return {
+    name: written.name,
+    path: join(folderDir, written.dir, written.name),
+    folderDir,
+    size: written.size,
+  };
 }
 
 /** IMAP flag names split into FLAG bits and keywords; \Recent (session-only) is dropped. */
@@ -117,7 +134,11 @@ export interface WrittenFile {
 }
 
 /** Writes a message file into an existing Maildir folder (see deliver()). */
-export async function writeMessageFile(folderDir: string, source: MessageSource, options: WriteOptions): Promise<WrittenFile> {
+export async function writeMessageFile(
+  folderDir: string,
+  source: MessageSource,
+  options: WriteOptions,
+): Promise<WrittenFile> {
   const unique = uniqueBase();
   const temp = join(folderDir, "tmp", unique);
   const handle = await open(temp, "wx", 0o600);
@@ -185,7 +206,12 @@ export async function linkOrRename(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
   } catch (error) {
-    if (isErrno(error, "EPERM") || isErrno(error, "ENOTSUP") || isErrno(error, "EOPNOTSUPP") || isErrno(error, "EMLINK")) {
+    if (
+      isErrno(error, "EPERM") ||
+      isErrno(error, "ENOTSUP") ||
+      isErrno(error, "EOPNOTSUPP") ||
+      isErrno(error, "EMLINK")
+    ) {
       await rename(from, to);
       return;
     }

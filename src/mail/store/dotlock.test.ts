@@ -28,7 +28,10 @@ test("the POP3 maildrop lock admits one session at a time (RFC 1939 §8)", async
 
 test("a lock left by a dead process on this host is taken over", async (t) => {
   const maildir = await tempDir(t);
-  const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+  const dead = spawnSync(process.execPath, [
+    "-e",
+    "process.stdout.write(String(process.pid))",
+  ]).stdout.toString();
   await writeFile(join(maildir, MAILDROP_LOCK_FILE), `${dead}:${hostname()}`);
   const lock = await lockMaildrop(maildir);
   await lock.release();

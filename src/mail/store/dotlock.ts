@@ -90,7 +90,11 @@ export class Dotlock {
 }
 
 /** Runs `task` holding the dot-lock at `path`. */
-export async function withDotlock<T>(path: string, options: DotlockOptions, task: () => Promise<T>): Promise<T> {
+export async function withDotlock<T>(
+  path: string,
+  options: DotlockOptions,
+  task: () => Promise<T>,
+): Promise<T> {
   const lock = await Dotlock.acquire(path, options);
   try {
     return await task();

@@ -14,14 +14,7 @@ import { PorticoError } from "../../core/errors.js";
  *   cannot         [CANNOT]         the operation can never succeed (e.g. DELETE INBOX)
  */
 export type MailStoreErrorReason =
-  | "nonexistent"
-  | "exists"
-  | "in-use"
-  | "invalid-name"
-  | "expunged"
-  | "limit"
-  | "read-only"
-  | "cannot";
+  "nonexistent" | "exists" | "in-use" | "invalid-name" | "expunged" | "limit" | "read-only" | "cannot";
 
 /** A refusal by the mail store; `reason` says which kind (see MailStoreErrorReason). */
 export class MailStoreError extends PorticoError {

@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FLAG, compareBases, flagNames, formatName, parseName, safeHostname, uniqueBase } from "./filename.js";
+import {
+  FLAG,
+  compareBases,
+  flagNames,
+  formatName,
+  parseName,
+  safeHostname,
+  uniqueBase,
+} from "./filename.js";
 
 test("parseName reads the base, S=, W= and the flag letters", () => {
   const parsed = parseName("1035478339.27041_118.foo.org,S=1000,W=1030:2,FRSac,xyz");
@@ -24,11 +32,18 @@ test("formatName sorts letters by ASCII code and keeps unknown ones", () => {
   assert.equal(formatName("b", 0, 0), "b:2,");
   assert.equal(formatName("b", FLAG.seen, 0, "", ",x"), "b:2,S,x");
   const parsed = parseName("b:2,DFPRSTZaz,x");
-  assert.equal(formatName(parsed.base, parsed.flags, parsed.keywords, parsed.unknown, parsed.rest), "b:2,DFPRSTZaz,x");
+  assert.equal(
+    formatName(parsed.base, parsed.flags, parsed.keywords, parsed.unknown, parsed.rest),
+    "b:2,DFPRSTZaz,x",
+  );
 });
 
 test("flag letters map to IMAP flags; P is $Forwarded", () => {
-  assert.deepEqual(flagNames(FLAG.passed | FLAG.trashed | FLAG.draft), ["\\Draft", "$Forwarded", "\\Deleted"]);
+  assert.deepEqual(flagNames(FLAG.passed | FLAG.trashed | FLAG.draft), [
+    "\\Draft",
+    "$Forwarded",
+    "\\Deleted",
+  ]);
 });
 
 test("unique bases have the Maildir shape and never repeat", () => {

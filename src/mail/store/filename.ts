@@ -101,13 +101,7 @@ export function parseName(name: string): ParsedName {
 }
 
 /** The file name for `base` with these flags: letters sorted by ASCII code, as the spec says. */
-export function formatName(
-  base: string,
-  flags: number,
-  keywords: number,
-  unknown = "",
-  rest = "",
-): string {
+export function formatName(base: string, flags: number, keywords: number, unknown = "", rest = ""): string {
   const letters: string[] = Array.from(unknown);
   for (let i = 0; i < BIT_LETTERS.length; i++) if ((flags & (1 << i)) !== 0) letters.push(BIT_LETTERS[i]!);
   for (let i = 0; i < 26; i++) if ((keywords & (1 << i)) !== 0) letters.push(String.fromCharCode(97 + i));
@@ -118,7 +112,8 @@ export function formatName(
 /** The IMAP system flags (and $Forwarded) of FLAG bits, in Maildir letter order. */
 export function flagNames(flags: number): string[] {
   const names: string[] = [];
-  for (let i = 0; i < BIT_IMAP_FLAGS.length; i++) if ((flags & (1 << i)) !== 0) names.push(BIT_IMAP_FLAGS[i]!);
+  for (let i = 0; i < BIT_IMAP_FLAGS.length; i++)
+    if ((flags & (1 << i)) !== 0) names.push(BIT_IMAP_FLAGS[i]!);
   return names;
 }
 

@@ -146,7 +146,10 @@ export class FolderState {
 
   async #refresh(force: boolean): Promise<void> {
     if (this.deleted) return;
-    const [newTime, curTime] = await Promise.all([dirTime(join(this.path, "new")), dirTime(join(this.path, "cur"))]);
+    const [newTime, curTime] = await Promise.all([
+      dirTime(join(this.path, "new")),
+      dirTime(join(this.path, "cur")),
+    ]);
     if (newTime === undefined || curTime === undefined) {
       this.#markDeleted();
       return;
@@ -259,7 +262,12 @@ export class FolderState {
     let header = this.#uidlist.header;
     if (header === undefined) {
       // No uidlist (a new folder, or someone removed it): keep the UIDVALIDITY we had, if any.
-      header = this.#lastHeader ?? { uidValidity: await nextUidValidity(this.root), nextUid: 1, guid: newGuid(), extra: [] };
+      header = this.#lastHeader ?? {
+        uidValidity: await nextUidValidity(this.root),
+        nextUid: 1,
+        guid: newGuid(),
+        extra: [],
+      };
       const kept = [...this.#byBase.values()]
         .filter((r) => scan.has(r.base))
         .map((r): UidlistRecord => ({ uid: r.uid, base: r.base, ext: [] }));
@@ -464,7 +472,8 @@ export class FolderState {
           let name: string | undefined;
           for (let attempt = 0; attempt < 2; attempt++) {
             const newFlags = mode === "set" ? flags : mode === "add" ? rec.flags | flags : rec.flags & ~flags;
-            const newKeywords = mode === "set" ? bits : mode === "add" ? rec.keywords | bits : rec.keywords & ~bits;
+            const newKeywords =
+              mode === "set" ? bits : mode === "add" ? rec.keywords | bits : rec.keywords & ~bits;
             const target = formatName(rec.base, newFlags, newKeywords, rec.unknown, rec.rest);
             if (target === rec.name && rec.dir === "cur") {
               name = target;
@@ -596,7 +605,11 @@ export class FolderState {
   }
 
   /** Stores a message given by IMAP APPEND; returns its UID. */
-  async append(source: MessageSource, names: readonly string[], internalDate: Date | undefined): Promise<number> {
+  async append(
+    source: MessageSource,
+    names: readonly string[],
+    internalDate: Date | undefined,
+  ): Promise<number> {
     this.#assertExists();
     const { flags, keywords } = splitFlags(names);
     let bits = 0;
@@ -614,7 +627,8 @@ export class FolderState {
     });
     await this.refresh(true);
     const uid = this.uidOf(written.base);
-    if (uid === undefined) throw new MailStoreError("Cannot append: the message vanished at once", "expunged");
+    if (uid === undefined)
+      throw new MailStoreError("Cannot append: the message vanished at once", "expunged");
     // RFC 3501 §6.3.11: an appended message is \Recent.
     this.recentPending.add(uid);
     return uid;
@@ -708,7 +722,12 @@ async function copyInto(from: string, to: string): Promise<void> {
     await link(from, to);
     return;
   } catch (error) {
-    if (!isErrno(error, "EPERM") && !isErrno(error, "ENOTSUP") && !isErrno(error, "EMLINK") && !isErrno(error, "EXDEV")) {
+    if (
+      !isErrno(error, "EPERM") &&
+      !isErrno(error, "ENOTSUP") &&
+      !isErrno(error, "EMLINK") &&
+      !isErrno(error, "EXDEV")
+    ) {
       throw error;
     }
   }
@@ -758,7 +777,8 @@ export class FolderRegistry {
     state.stop();
     if (this.#states.get(state.path) !== state) return;
     this.#states.delete(state.path);
-    if (state.recentPending.size > 0 && !state.deleted) this.#recent.set(state.path, new Set(state.recentPending));
+    if (state.recentPending.size > 0 && !state.deleted)
+      this.#recent.set(state.path, new Set(state.recentPending));
   }
 
   /** The state of a directory if some view has it open. */

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rename, rm, unlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,9 @@ interface TestContext {
   after(fn: () => unknown): void;
 }
 
-async function setup(t: TestContext): Promise<{ maildir: string; registry: FolderRegistry; store: MailStore }> {
+async function setup(
+  t: TestContext,
+): Promise<{ maildir: string; registry: FolderRegistry; store: MailStore }> {
   const dir = await mkdtemp(join(tmpdir(), "portico-mailbox-"));
   const registry = new FolderRegistry();
   t.after(async () => {
@@ -29,7 +32,9 @@ async function setup(t: TestContext): Promise<{ maildir: string; registry: Folde
 /** A second store on the same Maildir with its own index: another process, as far as we can tell. */
 function otherProcess(t: TestContext, maildir: string): MailStore {
   const registry = new FolderRegistry();
-  t.after(() => registry.close());
+  t.after(() => {
+    registry.close();
+  });
   return new MailStore(maildir, { registry, pollIntervalMs: 50 });
 }
 
@@ -41,7 +46,9 @@ test("sync moves new/ to cur/ with :2, and gives UIDs in delivery order", async 
   const { maildir, store } = await setup(t);
   for (let i = 1; i <= 3; i++) await deliver(maildir, message(i));
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   assert.deepEqual(
     box.messages.map((m) => m.uid),
     [1, 2, 3],
@@ -68,7 +75,9 @@ test("UIDs and UIDVALIDITY persist across reopen and across processes", async (t
   first.close();
   await deliver(maildir, message(4));
   const other = await otherProcess(t, maildir).open("INBOX");
-  t.after(() => other.close());
+  t.after(() => {
+    other.close();
+  });
   assert.equal(other.uidValidity, validity);
   for (const m of other.messages.slice(0, 3)) assert.equal(byName.get(m.filename), m.uid);
   assert.deepEqual(
@@ -82,9 +91,22 @@ test("flags round-trip through file names (letters sorted), keywords through dov
   const { maildir, store } = await setup(t);
   await deliver(maildir, message(1));
   const box = await store.open("INBOX");
-  t.after(() => box.close());
-  const [info] = await box.setFlags([1], ["\\Seen", "\\Deleted", "\\Draft", "\\Flagged", "\\Answered", "$Forwarded", "Work"]);
-  assert.deepEqual(info!.flags, ["\\Draft", "\\Flagged", "$Forwarded", "\\Answered", "\\Seen", "\\Deleted", "Work"]);
+  t.after(() => {
+    box.close();
+  });
+  const [info] = await box.setFlags(
+    [1],
+    ["\\Seen", "\\Deleted", "\\Draft", "\\Flagged", "\\Answered", "$Forwarded", "Work"],
+  );
+  assert.deepEqual(info!.flags, [
+    "\\Draft",
+    "\\Flagged",
+    "$Forwarded",
+    "\\Answered",
+    "\\Seen",
+    "\\Deleted",
+    "Work",
+  ]);
   const [name] = await readdir(join(maildir, "cur"));
   assert.match(name!, /:2,DFPRSTa$/);
   assert.equal(await readFile(join(maildir, "dovecot-keywords"), "utf8"), "0 Work\n");
@@ -93,7 +115,9 @@ test("flags round-trip through file names (letters sorted), keywords through dov
   assert.match((await readdir(join(maildir, "cur")))[0]!, /:2,DFPRS$/);
   await box.setFlags([1], ["\\Seen"], "set");
   const reopened = await otherProcess(t, maildir).open("INBOX");
-  t.after(() => reopened.close());
+  t.after(() => {
+    reopened.close();
+  });
   assert.deepEqual(reopened.get(1)!.flags, ["\\Seen"]);
 });
 
@@ -102,7 +126,9 @@ test("unknown flag letters and a ',<other>' part survive a flag change", async (
   const d = await deliver(maildir, message(1));
   await rename(d.path, join(maildir, "cur", `${d.name}:2,SZ,xyz`));
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   await box.setFlags([1], ["\\Flagged"], "add");
   assert.deepEqual(await readdir(join(maildir, "cur")), [`${d.name}:2,FSZ,xyz`]);
 });
@@ -124,7 +150,10 @@ test("expunge unlinks; other views learn it at their next sync", async (t) => {
   assert.equal((await readdir(join(maildir, "cur"))).length, 2);
   // b still shows UID 2 until it syncs (IMAP sequence numbers stay put), but cannot read it.
   assert.equal(b.messages.length, 3);
-  await assert.rejects(b.openMessage(2), (e: unknown) => e instanceof MailStoreError && e.reason === "expunged");
+  await assert.rejects(
+    b.openMessage(2),
+    (e: unknown) => e instanceof MailStoreError && e.reason === "expunged",
+  );
   const changes = await b.sync();
   assert.deepEqual(changes.expunged, [2]);
   assert.equal(b.messages.length, 2);
@@ -136,11 +165,15 @@ test("copy and move give new UIDs in the target and keep flags, keywords and dat
   for (let i = 1; i <= 3; i++) await deliver(maildir, message(i), { internalDate: date });
   await store.create("Archive");
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   await box.setFlags([1, 2], ["\\Seen", "Project"], "add");
   const copied = await box.copy([1, 2], "Archive");
   const archive = await store.open("Archive");
-  t.after(() => archive.close());
+  t.after(() => {
+    archive.close();
+  });
   assert.equal(copied.uidValidity, archive.uidValidity);
   assert.deepEqual(copied.pairs, [
     [1, 1],
@@ -163,7 +196,10 @@ test("copy and move give new UIDs in the target and keep flags, keywords and dat
     changes.added.map((m) => m.uid),
     [3],
   );
-  await assert.rejects(box.copy([1], "Nowhere"), (e: unknown) => e instanceof MailStoreError && e.reason === "nonexistent");
+  await assert.rejects(
+    box.copy([1], "Nowhere"),
+    (e: unknown) => e instanceof MailStoreError && e.reason === "nonexistent",
+  );
 });
 
 test("append stores flags and INTERNALDATE and returns the UID", async (t) => {
@@ -175,7 +211,9 @@ test("append stores flags and INTERNALDATE and returns the UID", async (t) => {
     internalDate: date,
   });
   const box = await store.open("Drafts");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   assert.equal(result.uidValidity, box.uidValidity);
   const info = box.get(result.uid)!;
   assert.deepEqual(info.flags, ["\\Draft", "\\Seen"]);
@@ -191,7 +229,9 @@ test("readHeader reads the header section only; ranges read parts", async (t) =>
   await deliver(maildir, Buffer.from("\r\nno header"));
   await deliver(maildir, Buffer.from("Subject: only header\r\n"));
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   assert.equal((await box.readHeader(1)).toString(), "Subject: big\r\nX-A: 1\r\n\r\n");
   assert.equal((await box.readHeader(2)).toString(), "\r\n");
   assert.equal((await box.readHeader(3)).toString(), "Subject: only header\r\n");
@@ -204,7 +244,9 @@ test("a foreign file with LF line ends is served in CRLF form with the right siz
   await deliver(maildir, Buffer.from("seed\r\n")); // creates the Maildir
   await writeFile(join(maildir, "new", "1700000000.foreign.host"), "Subject: lf\n\nline\n");
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   const foreign = box.messages.find((m) => m.filename.startsWith("1700000000"))!;
   assert.equal(foreign.size, "Subject: lf\r\n\r\nline\r\n".length);
   assert.equal(await text(await box.openMessage(foreign.uid)), "Subject: lf\r\n\r\nline\r\n");
@@ -237,17 +279,24 @@ test("another process renaming files (flag changes) is seen as flags, not as exp
     assert.deepEqual(theirs.get(uid)!.flags, ["\\Flagged", "\\Seen"]);
   }
   // A rename behind our back between reads: reading still finds the file.
-  const [name] = (await readdir(join(maildir, "cur"))).filter((n) => n.startsWith(mine.get(5)!.filename.split(":")[0]!));
+  const [name] = (await readdir(join(maildir, "cur"))).filter((n) =>
+    n.startsWith(mine.get(5)!.filename.split(":")[0]!),
+  );
   await rename(join(maildir, "cur", name!), join(maildir, "cur", `${name!.split(":")[0]!}:2,FRS`));
   assert.equal(await text(await mine.openMessage(5)), message(5).toString());
-  assert.deepEqual((await mine.sync()).changed.map((m) => m.uid), [5]);
+  assert.deepEqual(
+    (await mine.sync()).changed.map((m) => m.uid),
+    [5],
+  );
 });
 
 test("a file removed by another program is reported as expunged", async (t) => {
   const { maildir, store } = await setup(t);
   for (let i = 1; i <= 2; i++) await deliver(maildir, message(i));
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   await unlink(join(maildir, "cur", box.get(1)!.filename));
   assert.deepEqual((await box.sync()).expunged, [1]);
 });
@@ -274,7 +323,9 @@ test("two processes assigning UIDs at once never give one UID twice", async (t) 
 test("watch: a delivery by this process is announced at once", async (t) => {
   const { maildir, store } = await setup(t);
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   const seen = new Promise<FolderChange>((resolve) => {
     const stop = box.watch((change) => {
       stop();
@@ -287,14 +338,19 @@ test("watch: a delivery by this process is announced at once", async (t) => {
   assert.equal(change.type, "exists");
   assert.deepEqual(change.uids, [1]);
   assert.ok(Date.now() - started < 1000);
-  assert.deepEqual((await box.sync()).added.map((m) => m.uid), [1]);
+  assert.deepEqual(
+    (await box.sync()).added.map((m) => m.uid),
+    [1],
+  );
 });
 
 test("watch: another process's delivery and flag change are found by polling", async (t) => {
   const { maildir, store } = await setup(t);
   await deliver(maildir, message(1));
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   const changes: FolderChange[] = [];
   const stop = box.watch((change) => changes.push(change));
   t.after(stop);
@@ -303,13 +359,19 @@ test("watch: another process's delivery and flag change are found by polling", a
   const script = `import(${JSON.stringify(deliverJs)}).then((m) => m.deliver(${JSON.stringify(maildir)}, Buffer.from("Subject: child\\r\\n\\r\\n")))`;
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, ["-e", script], { stdio: "inherit" });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
+    child.on("exit", (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`child exited ${code}`));
+    });
   });
   const started = Date.now();
   while (!changes.some((c) => c.type === "exists") && Date.now() - started < 2000) {
     await new Promise((r) => setTimeout(r, 10));
   }
-  assert.ok(changes.some((c) => c.type === "exists" && c.uids.includes(2)), "exists seen within 2 s");
+  assert.ok(
+    changes.some((c) => c.type === "exists" && c.uids.includes(2)),
+    "exists seen within 2 s",
+  );
   const name = box.get(1)!.filename;
   await rename(join(maildir, "cur", name), join(maildir, "cur", `${name.split(":")[0]!}:2,S`));
   while (!changes.some((c) => c.type === "flags") && Date.now() - started < 4000) {
@@ -333,7 +395,10 @@ test("watch: other views hear of flag changes and expunges made through this pro
   await a.expunge([2]);
   assert.deepEqual(heard, ["flags:1", "expunge:2"]);
   const changes = await b.sync();
-  assert.deepEqual(changes.changed.map((m) => m.uid), [1]);
+  assert.deepEqual(
+    changes.changed.map((m) => m.uid),
+    [1],
+  );
   assert.deepEqual(changes.expunged, [2]);
 });
 
@@ -351,7 +416,10 @@ test("\\Recent goes to the first read-write session only", async (t) => {
   assert.equal(examine.isRecent(1), false);
   assert.equal(first.isRecent(1), true);
   assert.equal(second.isRecent(1), false);
-  await assert.rejects(examine.setFlags([1], ["\\Seen"]), (e: unknown) => e instanceof MailStoreError && e.reason === "read-only");
+  await assert.rejects(
+    examine.setFlags([1], ["\\Seen"]),
+    (e: unknown) => e instanceof MailStoreError && e.reason === "read-only",
+  );
 });
 
 test("sync of a 10,000-message folder with no changes is fast", async (t) => {
@@ -360,10 +428,12 @@ test("sync of a 10,000-message folder with no changes is fast", async (t) => {
   // Files made directly: 10,000 deliveries with fsync would only measure the disk.
   const names: string[] = [];
   for (let i = 0; i < 10_000; i++) names.push(`${1_700_000_000 + i}.M${i}P1.host,S=10,W=10:2,S`);
-  await Promise.all(names.map((n) => writeFile(join(maildir, "cur", n), "Subject: \r\n")));
+  for (const n of names) writeFileSync(join(maildir, "cur", n), "Subject: \r\n");
   let started = performance.now();
   const box = await store.open("INBOX");
-  t.after(() => box.close());
+  t.after(() => {
+    box.close();
+  });
   const firstOpen = performance.now() - started;
   assert.equal(box.messages.length, 10_001);
   // Age the directories out of the "may change again within this tick" window, as if the

@@ -137,7 +137,11 @@ export class Mailbox {
    * state of each message still there, which this view takes at once; other views hear of it
    * through watch() and see it at their next sync().
    */
-  async setFlags(uids: readonly number[], flags: readonly string[], mode: FlagMode = "set"): Promise<MessageInfo[]> {
+  async setFlags(
+    uids: readonly number[],
+    flags: readonly string[],
+    mode: FlagMode = "set",
+  ): Promise<MessageInfo[]> {
     this.#assertWritable();
     const infos = await this.#state.setFlags(uids, flags, mode);
     for (const info of infos) if (this.#byUid.has(info.uid)) this.#byUid.set(info.uid, info);
@@ -277,7 +281,9 @@ export class Mailbox {
 
   #assertWritable(): void {
     this.#assertOpen();
-    if (this.#state.deleted) throw new MailStoreError(`Cannot change mailbox ${this.name}: it was deleted`, "nonexistent");
-    if (this.readOnly) throw new MailStoreError(`Cannot change mailbox ${this.name}: it is read-only`, "read-only");
+    if (this.#state.deleted)
+      throw new MailStoreError(`Cannot change mailbox ${this.name}: it was deleted`, "nonexistent");
+    if (this.readOnly)
+      throw new MailStoreError(`Cannot change mailbox ${this.name}: it is read-only`, "read-only");
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fsyncDirectory } from "../../core/fs.js";
 import { withDotlock } from "./dotlock.js";
@@ -152,14 +152,3 @@ export function syncDirectory(dir: string): Promise<void> {
   return state.next;
 }
 
-/** Reads at most `length` bytes from the start of a file. */
-export async function readPrefix(path: string, length: number): Promise<Buffer> {
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}

@@ -15,7 +15,12 @@ export interface ByteRange {
  * file with bare LFs (put there by other programs) is converted on the way, and the range
  * counted in converted bytes.
  */
-export function messageStream(handle: FileHandle, size: number, vsize: number, range: ByteRange = {}): Readable {
+export function messageStream(
+  handle: FileHandle,
+  size: number,
+  vsize: number,
+  range: ByteRange = {},
+): Readable {
   const start = Math.max(0, range.start ?? 0);
   const end = Math.min(range.end ?? vsize, vsize);
   if (end <= start) {

@@ -21,7 +21,18 @@ test("RFC 3501 §5.1.3's example and other known encodings", () => {
 });
 
 test("decoding is strict, as RFC 3501 §5.1.3 asks", () => {
-  for (const bad of ["&", "&AGE-", "&U,BTFw-&ZeVnLIqe-", "&Jjo!", "&2D3-", "&3gA-", "&AOkA-", "é", "a\u0001", "&APw"]) {
+  for (const bad of [
+    "&",
+    "&AGE-",
+    "&U,BTFw-&ZeVnLIqe-",
+    "&Jjo!",
+    "&2D3-",
+    "&3gA-",
+    "&AOkA-",
+    "é",
+    "a\u0001",
+    "&APw",
+  ]) {
     assert.throws(() => decodeMutf7(bad), DecodeError, bad);
   }
 });

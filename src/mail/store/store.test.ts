@@ -12,7 +12,10 @@ interface TestContext {
   after(fn: () => unknown): void;
 }
 
-async function setup(t: TestContext, delimiter: "/" | "." = "/"): Promise<{ maildir: string; store: MailStore }> {
+async function setup(
+  t: TestContext,
+  delimiter: "/" | "." = "/",
+): Promise<{ maildir: string; store: MailStore }> {
   const dir = await mkdtemp(join(tmpdir(), "portico-store-"));
   const registry = new FolderRegistry();
   t.after(async () => {
@@ -35,7 +38,10 @@ test("create makes a Maildir++ folder with maildirfolder; list shows the hierarc
   const { maildir, store } = await setup(t);
   await store.create("Work");
   await store.create("Work/Projects/2024");
-  assert.deepEqual((await readdir(maildir)).filter((n) => n.startsWith(".")).sort(), [".Work", ".Work.Projects.2024"]);
+  assert.deepEqual((await readdir(maildir)).filter((n) => n.startsWith(".")).sort(), [
+    ".Work",
+    ".Work.Projects.2024",
+  ]);
   for (const dir of [".Work", ".Work.Projects.2024"]) {
     assert.deepEqual((await readdir(join(maildir, dir))).sort(), ["cur", "maildirfolder", "new", "tmp"]);
     assert.equal((await stat(join(maildir, dir))).mode & 0o777, 0o700);
@@ -92,7 +98,9 @@ test("rename moves a folder with its children, its messages and its subscription
   await store.subscribe("ProjectsX");
   await deliver(maildir, Buffer.from("Subject: a\r\n\r\n"), { folder: "Projects/A" });
   const open = await store.open("Projects/A");
-  t.after(() => open.close());
+  t.after(() => {
+    open.close();
+  });
   const uidValidity = open.uidValidity;
   await store.rename("Projects", "Work/Done");
   assert.deepEqual(await names(store), [
@@ -108,7 +116,9 @@ test("rename moves a folder with its children, its messages and its subscription
   assert.deepEqual((await open.sync()).expunged, []);
   assert.equal(open.messages.length, 1);
   const moved = await store.open("Work/Done/A");
-  t.after(() => moved.close());
+  t.after(() => {
+    moved.close();
+  });
   assert.equal(moved.uidValidity, uidValidity);
   assert.equal(moved.messages[0]!.uid, 1);
   await assert.rejects(store.rename("Nope", "Other"), reason("nonexistent"));
@@ -118,7 +128,8 @@ test("rename moves a folder with its children, its messages and its subscription
 
 test("renaming INBOX moves its messages into a new folder and leaves INBOX empty", async (t) => {
   const { maildir, store } = await setup(t);
-  for (let i = 0; i < 3; i++) await deliver(maildir, Buffer.from(`Subject: ${i}\r\n\r\n`), { flags: i === 0 ? ["Keep"] : [] });
+  for (let i = 0; i < 3; i++)
+    await deliver(maildir, Buffer.from(`Subject: ${i}\r\n\r\n`), { flags: i === 0 ? ["Keep"] : [] });
   await store.rename("INBOX", "Old Mail");
   const inbox = await store.open("INBOX");
   const old = await store.open("Old Mail");
@@ -137,9 +148,15 @@ test("delete: a folder with children becomes \\Noselect; INBOX and \\Noselect na
   await store.create("A/B");
   await deliver(maildir, Buffer.from("x\r\n"), { folder: "A" });
   const view = await store.open("A");
-  t.after(() => view.close());
+  t.after(() => {
+    view.close();
+  });
   await store.delete("A");
-  assert.deepEqual(await names(store), ["INBOX \\HasNoChildren", "A \\NonExistent \\Noselect \\HasChildren", "A/B \\HasNoChildren"]);
+  assert.deepEqual(await names(store), [
+    "INBOX \\HasNoChildren",
+    "A \\NonExistent \\Noselect \\HasChildren",
+    "A/B \\HasNoChildren",
+  ]);
   assert.deepEqual((await view.sync()).expunged, [1]);
   await assert.rejects(view.setFlags([1], ["\\Seen"]), reason("nonexistent"));
   await assert.rejects(store.delete("A"), reason("cannot"));
@@ -151,7 +168,9 @@ test("delete: a folder with children becomes \\Noselect; INBOX and \\Noselect na
   // A re-created folder of the same name gets a new UIDVALIDITY (RFC 3501 §2.3.1.1).
   await store.create("A");
   const again = await store.open("A");
-  t.after(() => again.close());
+  t.after(() => {
+    again.close();
+  });
   assert.notEqual(again.uidValidity, view.uidValidity);
   await store.create("C/D");
   await store.delete("C", { recursive: true });

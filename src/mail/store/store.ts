@@ -185,7 +185,8 @@ export class MailStore {
     try {
       await mkdir(dir, { mode: 0o700 });
     } catch (error) {
-      if (isErrno(error, "EEXIST")) throw new MailStoreError(`Cannot create ${name}: it already exists`, "exists");
+      if (isErrno(error, "EEXIST"))
+        throw new MailStoreError(`Cannot create ${name}: it already exists`, "exists");
       throw error;
     }
     await ensureMaildir(dir, true);
@@ -205,7 +206,10 @@ export class MailStore {
     const exists = await this.exists(name);
     if (!exists && (children.length === 0 || options.recursive !== true)) {
       if (children.length > 0) {
-        throw new MailStoreError(`Cannot delete ${name}: it has children and holds no messages itself`, "cannot");
+        throw new MailStoreError(
+          `Cannot delete ${name}: it has children and holds no messages itself`,
+          "cannot",
+        );
       }
       throw new MailStoreError(`Cannot delete ${name}: no such folder`, "nonexistent");
     }
@@ -237,10 +241,12 @@ export class MailStore {
     const fromDir = levelsToDir(fromLevels);
     const toDir = levelsToDir(toLevels);
     const sources = [...((await this.exists(from)) ? [fromDir] : []), ...(await this.#childDirs(fromDir))];
-    if (sources.length === 0) throw new MailStoreError(`Cannot rename ${from}: no such folder`, "nonexistent");
+    if (sources.length === 0)
+      throw new MailStoreError(`Cannot rename ${from}: no such folder`, "nonexistent");
     const targets = sources.map((d) => toDir + d.slice(fromDir.length));
     for (const [i, target] of targets.entries()) {
-      if (Buffer.byteLength(target) > 255) throw new MailStoreError(`Cannot rename ${from}: a name gets too long`, "limit");
+      if (Buffer.byteLength(target) > 255)
+        throw new MailStoreError(`Cannot rename ${from}: a name gets too long`, "limit");
       if (sources.includes(target) && target !== sources[i]) continue;
       if ((await stat(join(this.root, target)).catch(() => undefined)) !== undefined) {
         throw new MailStoreError(`Cannot rename ${from} to ${to}: ${to} already exists`, "exists");
@@ -300,7 +306,9 @@ export class MailStore {
   async subscribe(name: string): Promise<void> {
     const levels = folderLevels(name, this.delimiter);
     const key = this.#key(levels);
-    await this.#editSubscriptions((list) => (list.some((l) => this.#key(l) === key) ? list : [...list, levels]));
+    await this.#editSubscriptions((list) =>
+      list.some((l) => this.#key(l) === key) ? list : [...list, levels],
+    );
   }
 
   /** Removes a name from the subscriptions (RFC 3501 §6.3.7). */
@@ -345,7 +353,8 @@ export class MailStore {
     await withDotlock(`${path}.lock`, { staleMs: 30_000, timeoutMs: 120_000 }, async () => {
       const before = await this.#readSubscriptions();
       const after = change(before);
-      if (after.length === before.length && after.every((l, i) => this.#key(l) === this.#key(before[i]!))) return;
+      if (after.length === before.length && after.every((l, i) => this.#key(l) === this.#key(before[i]!)))
+        return;
       const lines = after.map((levels) => `${levels.map(encodeMutf7).join("\t")}\n`);
       await writeFileDurable(path, SUBSCRIPTIONS_V2 + lines.join(""));
     });
@@ -442,9 +451,9 @@ export class MailStore {
     const levels = folderLevels(name, this.delimiter);
     const dir = join(this.root, levelsToDir(levels));
     if (isInbox(levels)) await ensureMaildir(this.root, false);
-    else if (!(await this.exists(name))) throw new MailStoreError(`Cannot open ${name}: no such folder`, "nonexistent");
+    else if (!(await this.exists(name)))
+      throw new MailStoreError(`Cannot open ${name}: no such folder`, "nonexistent");
     else await ensureMaildir(dir, true);
     return this.#registry.acquire(dir, this.root);
   }
-
 }

@@ -56,13 +56,21 @@ test("UidlistFile re-reads only appended lines, and all after a rename over it",
   assert.equal(await file.changed(), false);
   await appendFile(path, "2 :two\n3 :thr");
   assert.equal(await file.changed(), true);
-  assert.deepEqual((await file.refresh())?.map((r) => r.uid), [2]);
+  assert.deepEqual(
+    (await file.refresh())?.map((r) => r.uid),
+    [2],
+  );
   await appendFile(path, "ee\n");
-  assert.deepEqual((await file.refresh())?.map((r) => r.base), ["three"]);
+  assert.deepEqual(
+    (await file.refresh())?.map((r) => r.base),
+    ["three"],
+  );
   assert.equal(file.nextUid, 4);
   await file.append([{ uid: 4, base: "four", ext: [] }]);
   assert.match(await readFile(path, "utf8"), /3 :three\n4 :four\n$/);
-  await file.rewrite({ uidValidity: 5, nextUid: 10, guid: "b".repeat(32), extra: [] }, [{ uid: 4, base: "four", ext: [] }]);
+  await file.rewrite({ uidValidity: 5, nextUid: 10, guid: "b".repeat(32), extra: [] }, [
+    { uid: 4, base: "four", ext: [] },
+  ]);
   assert.equal(await readFile(path, "utf8"), `3 V5 N10 G${"b".repeat(32)}\n4 :four\n`);
   assert.deepEqual([...file.byBase.keys()], ["four"]);
   const other = new UidlistFile(path);

@@ -51,9 +51,13 @@ function sectionDiff(
   ];
 }
 
+/**
+ * Header flags but CD: RFC 4035 §3.1.6 says a name server MUST copy CD from the query, and
+ * Portico does; NSD clears it (it keeps only RD). CD matters only to validating resolvers.
+ */
 function flagText(m: Message): string {
   const f = m.flags;
-  return (["qr", "aa", "tc", "rd", "ra", "z", "ad", "cd"] as const).filter((k) => f[k]).join(" ") || "-";
+  return (["qr", "aa", "tc", "rd", "ra", "z", "ad"] as const).filter((k) => f[k]).join(" ") || "-";
 }
 
 function ednsText(m: Message): string {

@@ -136,12 +136,15 @@ async function startOnce(
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (!alive()) break;
+    let answer: Buffer | undefined;
     try {
-      await exchangeUdp(port, probe, { timeoutMs: 200, tries: 1 });
-      return { port, output, stop };
+      answer = await exchangeUdp(port, probe, { timeoutMs: 200, tries: 1 });
     } catch {
-      // not listening yet
+      continue; // not listening yet
     }
+    // Our NSD answers its zone's SOA with AA; anything else is another server on that port.
+    if ((answer[2]! & 0x04) !== 0 && (answer[3]! & 0x0f) === 0) return { port, output, stop };
+    break;
   }
   await stop();
   throw new Error(`Cannot start NSD on port ${port}: ${stderr.trim() || "no answer within 10 s"}`);
