@@ -46,6 +46,12 @@ export interface DnsOptions extends ListenOptions {
   readonly recursion: boolean;
   /** Forward to these servers instead of iterating from the roots. */
   readonly forwarders: readonly SocketAddress[];
+  /**
+   * Processes answering queries: 1 (the default here) answers in this process; N > 1 runs N
+   * worker processes sharing the sockets (node:cluster); 0 is one per core (the config
+   * file's default).
+   */
+  readonly workers?: number;
 }
 
 /** `[smtp]`. */

@@ -334,27 +334,22 @@ export class TcpService {
   }
 }
 
-/** Binds a UDP socket for `spec`, with the same one-line errors as TCP. */
-export async function bindUdp(
-  spec: { key: string; address: SocketAddress },
-  options: { reusePort?: boolean } = {},
-): Promise<UdpSocket> {
-  const socket = createSocket({
-    type: spec.address.family === 6 ? "udp6" : "udp4",
-    reuseAddr: options.reusePort ?? false,
-  });
+/**
+ * Binds a UDP socket for `spec`, with the same one-line errors as TCP. Not exclusive: in a
+ * `node:cluster` worker the primary binds once and shares the socket with every worker (as
+ * it does for TCP listeners), which is how a stateless service uses every core.
+ */
+export async function bindUdp(spec: { key: string; address: SocketAddress }): Promise<UdpSocket> {
+  const socket = createSocket({ type: spec.address.family === 6 ? "udp6" : "udp4" });
   await new Promise<void>((resolve, reject) => {
     socket.once("error", (error) => {
       socket.close();
       reject(listenError(error, spec, "UDP"));
     });
-    socket.bind(
-      { address: spec.address.host, port: spec.address.port, exclusive: !(options.reusePort ?? false) },
-      () => {
-        socket.removeAllListeners("error");
-        resolve();
-      },
-    );
+    socket.bind({ address: spec.address.host, port: spec.address.port, exclusive: false }, () => {
+      socket.removeAllListeners("error");
+      resolve();
+    });
   });
   return socket;
 }

@@ -1,4 +1,6 @@
+import cluster from "node:cluster";
 import { watch, type FSWatcher } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, dirname } from "node:path";
 import { formatSocketAddress } from "../core/address.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
@@ -8,6 +10,7 @@ import { Zone, ZoneSet, type AnswerOptions } from "./authority/index.js";
 import { Responder } from "./server/responder.js";
 import { DnsTransports } from "./server/transport.js";
 import { loadZoneFile } from "./zone/index.js";
+import { startDnsWorkers } from "./workers.js";
 
 /** Runtime needs of the DNS service besides its options. */
 export interface DnsRuntime {
@@ -18,6 +21,8 @@ export interface DnsRuntime {
   readonly answer?: AnswerOptions;
   /** Re-read zone files when they change on disk (default true). */
   readonly watchZones?: boolean;
+  /** @internal Set in worker processes: never fork more workers. */
+  readonly inProcess?: boolean;
 }
 
 /** A running DNS service, with its zones. */
@@ -46,6 +51,10 @@ export function loadZones(files: readonly string[], log: Logger = silentLogger):
  * zones atomically on `reload()` and when a file changes (a bad edit keeps the old zones).
  */
 export async function startDnsService(options: DnsOptions, runtime: DnsRuntime = {}): Promise<DnsService> {
+  const workers = options.workers === 0 ? availableParallelism() : (options.workers ?? 1);
+  if (workers > 1 && !runtime.inProcess && cluster.isPrimary && runtime.answer === undefined) {
+    return startDnsWorkers(options, runtime, workers);
+  }
   const log = (runtime.logger ?? silentLogger).child({ service: "dns" });
   let zones = loadZones(options.zones, log);
   const responderFor = (traceId: string): Responder =>

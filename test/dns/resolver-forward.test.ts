@@ -99,6 +99,7 @@ test("negative caching: NXDOMAIN for the name, NODATA per type, TTL min(SOA TTL,
   assert.equal((await resolver.resolve("nx.example.test.", RRType.MX)).rcode, Rcode.NXDOMAIN);
   assert.equal((await resolver.resolve("deeper.nx.example.test.", RRType.A)).rcode, Rcode.NXDOMAIN);
   assert.equal(server.queriesFor("nx.example.test.").length, 1);
+  assert.equal(server.queriesFor("deeper.nx.example.test.").length, 0);
   clock.advance(30);
   assert.equal((await resolver.resolve("nx.example.test.", RRType.A)).soa?.ttl, 30);
   clock.advance(30);

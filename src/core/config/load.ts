@@ -77,7 +77,13 @@ export function defaultOptions(cwd: string): PorticoOptions {
     hostname: DEFAULTS.hostname,
     dataDir,
     users: [],
-    dns: { listen: at("dns"), zones: [defaultZoneFile(dataDir)], recursion: false, forwarders: [] },
+    dns: {
+      listen: at("dns"),
+      zones: [defaultZoneFile(dataDir)],
+      recursion: false,
+      forwarders: [],
+      workers: 0,
+    },
     smtp: {
       listen: at("smtp"),
       submission: at("submission"),
@@ -207,6 +213,7 @@ function readDns(t: TableReader, path: (p: string) => string): DnsOptions {
     zones: t.strings("zones", []).map(path),
     recursion: t.boolean("recursion", false),
     forwarders: t.addresses("forwarders", []),
+    workers: t.integer("workers", 0, 0, 64),
   };
 }
 

@@ -263,6 +263,7 @@ test("misuse: bad options are TypeError/RangeError", async () => {
   await assert.rejects(query(server, q, { retries: -1 }), RangeError);
   await assert.rejects(query(server, q, { transport: "quic" as "udp" }), TypeError);
   await assert.rejects(query({ ...server, port: 0 }, q), RangeError);
+  await assert.rejects(query({ ...server, host: "localhost" }, q), TypeError);
   await assert.rejects(query(server, queryMessage("a..test.", RRType.A)), TypeError);
 });
 
@@ -275,4 +276,32 @@ test("queryMessage: RD and EDNS 1232 by default, like dig", () => {
   assert.equal(plain.flags.rd, false);
   assert.equal(plain.edns, undefined);
   assert.equal(plain.questions[0]?.class, 3);
+});
+
+test("IPv6: a server on ::1, named in a non-canonical form, is answered and matched", async (t) => {
+  const socket = createSocket("udp6");
+  const bound = await new Promise<boolean>((resolve) => {
+    socket.once("error", () => {
+      resolve(false);
+    });
+    socket.bind(0, "::1", () => {
+      resolve(true);
+    });
+  });
+  if (!bound) {
+    socket.close();
+    t.skip("no IPv6 loopback on this machine");
+    return;
+  }
+  t.after(() => socket.close());
+  const handler = responderHandler(zones);
+  socket.on("message", (q: Buffer, remote) => {
+    const response = handler(q, "udp", remote);
+    if (response instanceof Uint8Array) socket.send(response, remote.port, remote.address);
+  });
+  const result = await query(
+    { host: "0:0:0::1", port: socket.address().port, family: 6 },
+    queryMessage("www.example.test.", RRType.A),
+  );
+  assert.deepEqual(result.message.answers[0]?.data, { kind: "A", address: "192.0.2.1" });
 });

@@ -1,6 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import { createSocket, type RemoteInfo } from "node:dgram";
-import { connect } from "node:net";
+import { connect, isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { SocketAddress } from "../../core/address.js";
 import { DecodeError, ProtocolError, TimeoutError } from "../../core/errors.js";
@@ -92,6 +92,9 @@ export async function query(
   const retries = options.retries ?? DNS_CLIENT_LIMITS.retries;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RangeError(`Cannot query: retries ${retries} is not a non-negative integer`);
+  }
+  if (isIP(server.host) === 0) {
+    throw new TypeError(`Cannot query ${JSON.stringify(server.host)}: not an IP address`);
   }
   if (!Number.isInteger(server.port) || server.port < 1 || server.port > 65535) {
     throw new RangeError(`Cannot query ${server.host}: port ${server.port} is not in 1..65535`);
@@ -204,7 +207,7 @@ const v6b = new Uint8Array(16);
 function fromServer(remote: RemoteInfo, server: SocketAddress): boolean {
   if (remote.port !== server.port) return false;
   if (remote.address === server.host) return true;
-  if (server.family !== 6 || remote.family !== "IPv6") return false;
+  if (isIP(server.host) !== 6 || remote.family !== "IPv6") return false;
   try {
     parseIPv6(remote.address.replace(/%.*$/, ""), v6a, 0);
     parseIPv6(server.host.replace(/%.*$/, ""), v6b, 0);
@@ -246,7 +249,7 @@ function udpExchange(
       return;
     }
     const { packet, id } = withFreshId(query);
-    const socket = createSocket(server.family === 6 ? "udp6" : "udp4");
+    const socket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
     let malformed: DecodeError | undefined;
     let sentAt = 0;
     let done = false;
@@ -293,8 +296,15 @@ function udpExchange(
         resolve({ message: response, size: data.length, timeMs });
       });
     });
-    socket.connect(server.port, server.host, () => {
+    // Node passes a failed connect's error to the callback (the typings omit it).
+    socket.connect(server.port, server.host, (error?: Error) => {
       if (done) return;
+      if (error) {
+        finish(() => {
+          reject(networkError(error, server, "UDP"));
+        });
+        return;
+      }
       sentAt = performance.now();
       socket.send(packet, (error) => {
         if (error) {

@@ -19,6 +19,10 @@ export const DNS_LIMITS = {
    * closes sooner under load).
    */
   tcpIdleTimeoutMs: 10_000,
-  /** Queries answered on one TCP connection before we close it (guards against a hog). */
-  maxQueriesPerTcpConnection: 10_000,
+  /**
+   * Answers queued for a TCP client that does not read them, past which we stop reading its
+   * queries until it does (memory stays bounded). No cap on queries per connection: RFC 7766
+   * §6.2.1 wants connections reused, and NSD's tcp-query-count is unlimited by default.
+   */
+  tcpMaxUnsentBytes: 256 * 1024,
 } as const;

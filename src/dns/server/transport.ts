@@ -108,7 +108,6 @@ export class DnsTransports {
   #serveTcp(connection: Connection): void {
     const socket: Socket = connection.socket;
     let buffer: Buffer = Buffer.alloc(0);
-    let answered = 0;
     const ipv6 = socket.remoteFamily === "IPv6" && !isMappedIPv4(connection.remoteAddress);
     connection.shutdown.addEventListener("abort", () => {
       socket.end();
@@ -133,12 +132,14 @@ export class DnsTransports {
           socket.end();
           return;
         }
-        const prefix = Buffer.allocUnsafe(2);
-        prefix.writeUInt16BE(response.length, 0);
-        socket.write(Buffer.concat([prefix, response]));
-        if (++answered >= DNS_LIMITS.maxQueriesPerTcpConnection) {
-          socket.end();
-          return;
+        const framed = Buffer.allocUnsafe(2 + response.length);
+        framed.writeUInt16BE(response.length, 0);
+        framed.set(response, 2);
+        // A client that sends but does not read must not make us buffer without end:
+        // stop reading its queries until it has taken our answers.
+        if (!socket.write(framed) && socket.writableLength > DNS_LIMITS.tcpMaxUnsentBytes) {
+          socket.pause();
+          socket.once("drain", () => socket.resume());
         }
       }
     });

@@ -151,4 +151,3 @@ export function syncDirectory(dir: string): Promise<void> {
     });
   return state.next;
 }
-

@@ -97,7 +97,8 @@ async function startOnce(
     `  xfrdfile: "${join(dir, "xfrd.state")}"`,
     `  zonelistfile: "${join(dir, "zone.list")}"`,
     `  xfrdir: "${dir}"`,
-    "  server-count: 1",
+    // One server process unless the caller says otherwise (the benchmark uses every core).
+    ...((options.server ?? []).some((line) => line.startsWith("server-count:")) ? [] : ["  server-count: 1"]),
     "  rrl-ratelimit: 0",
     "  rrl-whitelist-ratelimit: 0",
     ...(options.server ?? []).map((line) => `  ${line}`),
