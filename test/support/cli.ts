@@ -58,14 +58,14 @@ export function startPortico(
       child.kill("SIGKILL");
       reject(new Error(`portico did not get ready in time; stdout: ${stdout}; stderr: ${stderr}`));
     }, options.timeoutMs ?? 20_000);
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
       if (typeof ready === "string" ? stdout.includes(ready) : ready.test(stdout)) {
         clearTimeout(timer);
         resolvePromise({ child, stdout: () => stdout, stderr: () => stderr, exited });
       }
     });
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     void exited.then((r) => {
       clearTimeout(timer);
       reject(new Error(`portico exited (${r.code ?? r.signal}) before it was ready; stderr: ${r.stderr}`));

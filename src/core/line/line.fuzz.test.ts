@@ -11,24 +11,13 @@ import { DotEncoder } from "./dot-encoder.js";
 import { LineReader } from "./line-reader.js";
 import { ReplyParser } from "./reply-parser.js";
 import type { Reply } from "./reply-parser.js";
+import { seededRandom as random } from "../../../test/support/fuzz.js";
 
 const ITERATIONS = Number(process.env.PORTICO_FUZZ_ITERATIONS ?? "400");
 const SEED = Number(process.env.PORTICO_FUZZ_SEED ?? "20240229");
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
-
-/** mulberry32: small, seeded, good enough to pick bytes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Fuzz {
   readonly #next: () => number;

@@ -14,20 +14,9 @@ import { answer } from "./answer.js";
 import { rr } from "./test-support.js";
 import { Zone } from "./zone.js";
 import { ZoneSet } from "./zone-set.js";
+import { seededRandom as random } from "../../../test/support/fuzz.js";
 
 const ITERATIONS = Number(process.env.PORTICO_FUZZ_ITERATIONS ?? "300");
-
-/** Mulberry32: small, seeded, good enough to pick test cases. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LABELS = ["a", "B", "c", "*", "ns", "www"];
 const QTYPES = ["A", "AAAA", "TXT", "MX", "NS", "CNAME", "DS", "ANY", "SOA", "SRV"];

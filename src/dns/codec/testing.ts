@@ -3,6 +3,7 @@
  * of the public API.
  */
 import type { Flags, Message, RData, ResourceRecord } from "../types.js";
+export { seededRandom } from "../../../test/support/fuzz.js";
 
 export const NO_FLAGS: Flags = {
   qr: false,
@@ -78,16 +79,4 @@ export function everyType(owner: string): ResourceRecord[] {
     rr(owner, 65280, { kind: "opaque", data: new Uint8Array(0) }),
     rr(owner, 1, { kind: "opaque", data: Uint8Array.from([1, 2, 3, 4, 5, 6]) }, 1, 3), // CH A
   ];
-}
-
-/** mulberry32: a small seeded generator, good enough to vary test inputs reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

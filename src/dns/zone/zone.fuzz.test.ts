@@ -11,21 +11,10 @@ import { ConfigError } from "../../core/errors.js";
 import { parseZone } from "./parse.js";
 import { recordToText } from "./print.js";
 import { rdataFromText, rdataToText, rdataToWire } from "./rdata.js";
+import { seededRandom as random } from "../../../test/support/fuzz.js";
 
 const ITERATIONS = Number(process.env.PORTICO_FUZZ_ITERATIONS ?? "300");
 const SEED = Number(process.env.PORTICO_FUZZ_SEED ?? "20240101");
-
-/** A small, fast, seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE = readFileSync(
   new URL("../../../../src/dns/zone/testdata/everything.zone", import.meta.url),

@@ -1,0 +1,29 @@
+/**
+ * What every fuzz test shares: how many iterations (small by default so `npm test` stays
+ * fast; `npm run fuzz` sets PORTICO_FUZZ_ITERATIONS to a million), the seed
+ * (PORTICO_FUZZ_SEED, to replay a failure), and a small seeded generator.
+ */
+
+/** Iterations for this run: PORTICO_FUZZ_ITERATIONS, else `fallback`. */
+export function fuzzIterations(fallback: number): number {
+  const n = Number(process.env.PORTICO_FUZZ_ITERATIONS ?? fallback);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** The seed for this run: PORTICO_FUZZ_SEED, else `fallback`. */
+export function fuzzSeed(fallback: number): number {
+  const n = Number(process.env.PORTICO_FUZZ_SEED ?? fallback);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** mulberry32: a small seeded generator of numbers in [0, 1), good enough to vary test inputs. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
