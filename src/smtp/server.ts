@@ -1,0 +1,605 @@
+/**
+ * The SMTP server: a {@link TcpService} whose connections each run an {@link SmtpSession}.
+ * This file moves bytes — command lines through a LineReader, DATA through a DotDecoder,
+ * BDAT chunks raw — into the session and the {@link MessageSink}, and carries out the
+ * session's actions (STARTTLS, close). Three listen kinds:
+ *
+ * - `smtp.listen` (MTA port): mail for local domains; relay for trusted or authenticated.
+ * - `smtp.submission` (587): AUTH required before a transaction, STARTTLS offered.
+ * - `smtp.submissions` (465): the same over implicit TLS (RFC 8314).
+ *
+ * Pipelining (RFC 2920): every complete command in the input is answered in order, and the
+ * replies are written together once the input holds no more complete command — so a
+ * pipelined group gets one write, and the switch to DATA/BDAT payload can happen mid-buffer.
+ *
+ * Bare line endings: policy "reject". A lone LF (or CR) in a command or in DATA is answered
+ * as Postfix's smtpd_forbid_bare_newline does, `521 5.5.2 <host> Error: bare <LF> received`,
+ * and the connection is closed; the message is not queued. Only `<CRLF>.<CRLF>` ends DATA.
+ */
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import type { Socket } from "node:net";
+import { finished } from "node:stream/promises";
+import type { SecureContext } from "node:tls";
+import { formatSocketAddress, isLoopback } from "../core/address.js";
+import type { AccountStore } from "../core/accounts/store.js";
+import { LoginThrottle } from "../core/accounts/throttle.js";
+import { ConfigError } from "../core/errors.js";
+import { DotDecoder } from "../core/line/dot-decoder.js";
+import { LineReader } from "../core/line/line-reader.js";
+import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
+import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
+import { serverContext, type TlsCredentials } from "../core/tls.js";
+import type { Envelope, IncomingMessage, MessageSink } from "../mail/envelope.js";
+import type { SmtpOptions } from "../options.js";
+import type { Endpoint, RunningService } from "../service.js";
+import { SMTP_LIMITS } from "./limits.js";
+import { createLocalPolicy, type SmtpPolicy } from "./policy.js";
+import {
+  SmtpSession,
+  type AuthOutcome,
+  type ChunkOutcome,
+  type DataOutcome,
+  type SessionOutput,
+} from "./session.js";
+
+/** What the SMTP service needs besides its options. */
+export interface SmtpRuntime {
+  /** Our name: greeting, EHLO, Received:. */
+  readonly hostname: string;
+  readonly accounts: AccountStore;
+  /** The certificate for STARTTLS and port 465; without it neither is offered. */
+  readonly tls: TlsCredentials | undefined;
+  readonly sink: MessageSink;
+  readonly logger?: Logger;
+  readonly trace?: TraceSink | undefined;
+  /** Replaces the default lookup (accounts, aliases, postmaster, plus-addressing). */
+  readonly policy?: SmtpPolicy;
+  /** Shared with the other services that take passwords; default: one of its own. */
+  readonly throttle?: LoginThrottle;
+  /** Overrides of {@link SMTP_LIMITS} (tests shrink the timeouts). */
+  readonly limits?: Partial<
+    Record<
+      | "commandTimeoutMs"
+      | "dataTimeoutMs"
+      | "maxRecipients"
+      | "maxErrors"
+      | "maxConnections"
+      | "maxPerAddress",
+      number
+    >
+  >;
+}
+
+type Kind = "mta" | "submission";
+
+/** Per-service settings every connection shares. */
+interface Shared {
+  readonly options: SmtpOptions;
+  readonly runtime: SmtpRuntime;
+  readonly context: SecureContext | undefined;
+  readonly policy: SmtpPolicy;
+  readonly throttle: LoginThrottle;
+  readonly commandTimeoutMs: number;
+  readonly dataTimeoutMs: number;
+}
+
+/**
+ * Starts the SMTP service on every address of `[smtp]` listen, submission and submissions.
+ * Throws ConfigError when submissions are configured without TLS credentials, ListenError
+ * when an address cannot be bound.
+ */
+export async function startSmtpService(options: SmtpOptions, runtime: SmtpRuntime): Promise<RunningService> {
+  const context = runtime.tls ? serverContext(runtime.tls) : undefined;
+  if (options.submissions.length > 0 && context === undefined) {
+    throw new ConfigError("smtp.submissions: implicit TLS needs a certificate; configure [tls]");
+  }
+  const log = runtime.logger ?? silentLogger;
+  const limits = { ...SMTP_LIMITS, ...runtime.limits };
+  const shared: Shared = {
+    options,
+    runtime,
+    context,
+    policy:
+      runtime.policy ??
+      createLocalPolicy({
+        localDomains: options.localDomains,
+        aliases: options.aliases,
+        accountExists: async (address) => (await runtime.accounts.get(address)) !== undefined,
+      }),
+    throttle: runtime.throttle ?? new LoginThrottle(),
+    commandTimeoutMs: limits.commandTimeoutMs,
+    dataTimeoutMs: limits.dataTimeoutMs,
+  };
+  const kinds = new Map<string, Kind>([
+    ["smtp.listen", "mta"],
+    ["smtp.submission", "submission"],
+    ["smtp.submissions", "submission"],
+  ]);
+  const specs: ListenSpec[] = [
+    ...options.listen.map((address) => ({ key: "smtp.listen", address })),
+    ...options.submission.map((address) => ({ key: "smtp.submission", address })),
+    ...options.submissions.map((address) => ({ key: "smtp.submissions", address, tls: context! })),
+  ];
+  const service = new TcpService({
+    name: "smtp",
+    listen: specs,
+    limits: {
+      maxConnections: limits.maxConnections,
+      maxPerAddress: limits.maxPerAddress,
+      idleTimeoutMs: limits.commandTimeoutMs,
+      handshakeTimeoutMs: SMTP_LIMITS.handshakeTimeoutMs,
+    },
+    logger: log,
+    trace: runtime.trace,
+    handle: (connection) => {
+      new SmtpChannel(connection, kinds.get(connection.listenKey) ?? "mta", shared).start();
+    },
+    onRefuse: (socket, reason) => {
+      const text =
+        reason === "busy" ? "Error: too many connections" : "Error: too many connections from your address";
+      socket.write(`421 4.7.0 ${runtime.hostname} ${text}\r\n`);
+    },
+  });
+  await service.start();
+  const domain = options.localDomains[0] ?? runtime.hostname;
+  const endpoints: Endpoint[] = service.bound.map(({ key, address, tls }) => {
+    const server = formatSocketAddress(address);
+    const name = key === "smtp.listen" ? "smtp" : key === "smtp.submission" ? "submission" : "submissions";
+    const example =
+      name === "smtp"
+        ? `swaks --server ${server} --to postmaster@${domain}`
+        : `swaks --server ${server} ${name === "submission" ? "--tls" : "--tlsc"} --auth-user USER@${domain} --to postmaster@${domain}`;
+    return { service: name, key, address, transport: "tcp", tls, example };
+  });
+  log.info({ listen: endpoints.map((e) => `${e.key}=${formatSocketAddress(e.address)}`) }, "SMTP started");
+  return {
+    name: "smtp",
+    endpoints,
+    stop: (graceMs: number) => service.stop(graceMs),
+  };
+}
+
+/** What the channel is reading. */
+type Mode =
+  | { readonly kind: "command" }
+  | { readonly kind: "data"; readonly decoder: DotDecoder }
+  | { readonly kind: "bdat"; remaining: number; readonly last: boolean; readonly keep: boolean }
+  | { readonly kind: "tls" }
+  | { readonly kind: "closed" };
+
+const COMMAND: Mode = { kind: "command" };
+
+/** One client connection: the socket side of a session. */
+class SmtpChannel {
+  readonly #conn: Connection;
+  readonly #shared: Shared;
+  readonly #session: SmtpSession;
+  readonly #reader = new LineReader({ maxLineLength: SMTP_LIMITS.authLine, bareLf: "reject" });
+  #socket: Socket;
+  #mode: Mode = COMMAND;
+  #out: string[] = [];
+  #running = false;
+  #shutdownRequested = false;
+  /** The client closed its side: finish what is buffered, then close. */
+  #inputEnded = false;
+  /** The message being received (DATA, or BDAT across commands). */
+  #message: IncomingMessage | undefined;
+  #writeFailed = false;
+  #messageCount = 0;
+  readonly #onData = (chunk: Buffer): void => {
+    this.#reader.push(chunk);
+    if (this.#reader.bufferedLength > SMTP_LIMITS.readHighWater) this.#socket.pause();
+    this.#kick();
+  };
+
+  constructor(connection: Connection, kind: Kind, shared: Shared) {
+    this.#conn = connection;
+    this.#shared = shared;
+    this.#socket = connection.socket;
+    const remote = connection.remoteAddress.replace(/^::ffff:(?=\d+\.)/i, "");
+    this.#session = new SmtpSession({
+      hostname: shared.runtime.hostname,
+      kind,
+      clientAddress: remote,
+      trusted: shared.options.trustedNetworks.has(remote),
+      loopback: isLoopback(remote),
+      tls: connection.secure,
+      starttls: shared.context !== undefined,
+      maxMessageSize: shared.options.maxMessageSize,
+      ...(shared.runtime.limits?.maxRecipients !== undefined && {
+        maxRecipients: shared.runtime.limits.maxRecipients,
+      }),
+      ...(shared.runtime.limits?.maxErrors !== undefined && { maxErrors: shared.runtime.limits.maxErrors }),
+      policy: shared.policy,
+      authenticate: (credentials) => this.#authenticate(credentials.username, credentials.password),
+    });
+  }
+
+  start(): void {
+    const socket = this.#socket;
+    socket.on("data", this.#onData);
+    socket.on("end", () => {
+      this.#inputEnded = true;
+      this.#kick();
+    });
+    socket.on("close", () => {
+      this.#close();
+    });
+    this.#conn.onIdle = () => {
+      if (this.#mode.kind === "closed") return;
+      this.#conn.log.debug("idle timeout");
+      this.#emit(this.#session.timeout().replies);
+      this.#end();
+    };
+    this.#conn.shutdown.addEventListener("abort", () => {
+      this.#shutdownRequested = true;
+      this.#kick();
+    });
+    this.#conn.setIdleTimeout(this.#shared.commandTimeoutMs);
+    this.#emit(this.#session.greeting());
+    this.#flush();
+  }
+
+  #kick(): void {
+    if (this.#running || this.#mode.kind === "closed" || this.#mode.kind === "tls") return;
+    this.#running = true;
+    this.#pump().then(
+      () => {
+        this.#running = false;
+      },
+      (error: unknown) => {
+        this.#running = false;
+        this.#conn.log.error({ err: error }, "SMTP session failed");
+        this.#destroy();
+      },
+    );
+  }
+
+  /** Processes everything buffered, then writes the replies (RFC 2920 §3.2 grouping). */
+  async #pump(): Promise<void> {
+    for (;;) {
+      const mode = this.#mode;
+      let progressed: boolean;
+      switch (mode.kind) {
+        case "command":
+          if (this.#shutdownRequested) {
+            this.#emit(this.#session.shutdown().replies);
+            this.#end();
+            return;
+          }
+          progressed = await this.#commandStep();
+          break;
+        case "data":
+          progressed = await this.#dataStep(mode);
+          break;
+        case "bdat":
+          progressed = await this.#bdatStep(mode);
+          break;
+        case "tls":
+        case "closed":
+          return;
+      }
+      if (!progressed) break;
+      if (this.#out.length > 64) this.#flush();
+    }
+    if (this.#inputEnded) {
+      this.#end();
+      return;
+    }
+    this.#flush();
+    if (this.#socket.writableNeedDrain) await once(this.#socket, "drain").catch(() => undefined);
+    if (this.#socket.isPaused() && this.#mode.kind !== "closed" && this.#mode.kind !== "tls") {
+      this.#socket.resume();
+    }
+  }
+
+  async #commandStep(): Promise<boolean> {
+    const event = this.#reader.next();
+    if (event === null) return false;
+    const session = this.#session;
+    let output: SessionOutput;
+    if (event.tooLong) {
+      this.#traceClient("<line too long>");
+      output = session.lineTooLong();
+    } else {
+      if (this.#conn.tracing) this.#traceClient(session.redact(event.line.toString("utf8")));
+      output =
+        event.bareLf || event.bareCr
+          ? session.bareLineEnding(event.bareLf ? "LF" : "CR")
+          : await session.command(event.line);
+    }
+    await this.#apply(output);
+    return true;
+  }
+
+  /** Sends a session output and carries out its action. */
+  async #apply(output: SessionOutput): Promise<void> {
+    const action = output.action;
+    if (action === undefined) {
+      this.#emit(output.replies);
+      if (this.#message && !this.#session.inBdat) await this.#dropMessage();
+      return;
+    }
+    switch (action.kind) {
+      case "close":
+        this.#emit(output.replies);
+        this.#end();
+        return;
+      case "starttls":
+        this.#emit(output.replies);
+        await this.#startTls();
+        return;
+      case "data": {
+        if (!(await this.#openMessage(action.envelope))) {
+          this.#emit(this.#session.abortData().replies);
+          return;
+        }
+        this.#emit(output.replies);
+        this.#mode = {
+          kind: "data",
+          decoder: new DotDecoder({
+            bareLineEndings: "reject",
+            maxSize: this.#shared.options.maxMessageSize,
+          }),
+        };
+        this.#conn.setIdleTimeout(this.#shared.dataTimeoutMs);
+        return;
+      }
+      case "bdat": {
+        this.#emit(output.replies);
+        let keep = action.envelope !== undefined;
+        if (action.envelope !== undefined && this.#message === undefined) {
+          keep = await this.#openMessage(action.envelope);
+        }
+        if (!keep && this.#message) await this.#dropMessage();
+        this.#mode = { kind: "bdat", remaining: action.size, last: action.last, keep };
+        this.#conn.setIdleTimeout(this.#shared.dataTimeoutMs);
+        return;
+      }
+    }
+  }
+
+  async #dataStep(mode: Extract<Mode, { kind: "data" }>): Promise<boolean> {
+    const chunk = this.#reader.takeBuffered();
+    if (chunk.length === 0) return false;
+    const result = mode.decoder.decode(chunk);
+    if (result.data.length > 0) await this.#write(result.data);
+    if (!result.done) return true;
+    // The bytes after the terminator are the next pipelined commands.
+    if (result.consumed < chunk.length) this.#reader.push(chunk.subarray(result.consumed));
+    this.#mode = COMMAND;
+    this.#conn.setIdleTimeout(this.#shared.commandTimeoutMs);
+    const decoder = mode.decoder;
+    this.#traceClient(`<${decoder.size} octets of message data>`);
+    let outcome: DataOutcome;
+    if (decoder.bareLf || decoder.bareCr) {
+      await this.#dropMessage();
+      outcome = { kind: "bare-line-ending", which: decoder.bareLf ? "LF" : "CR" };
+    } else if (decoder.overLimit) {
+      await this.#dropMessage();
+      outcome = { kind: "too-large" };
+    } else {
+      outcome = await this.#commitMessage();
+    }
+    await this.#apply(this.#session.endData(outcome));
+    return true;
+  }
+
+  async #bdatStep(mode: Extract<Mode, { kind: "bdat" }>): Promise<boolean> {
+    if (mode.remaining > 0) {
+      const chunk = this.#reader.takeBuffered(mode.remaining);
+      if (chunk.length === 0) return false;
+      mode.remaining -= chunk.length;
+      if (mode.keep) await this.#write(chunk);
+      if (mode.remaining > 0) return true;
+    }
+    this.#mode = COMMAND;
+    this.#conn.setIdleTimeout(this.#shared.commandTimeoutMs);
+    let outcome: ChunkOutcome;
+    if (!mode.keep) {
+      if (this.#message) await this.#dropMessage();
+      outcome = this.#session.inBdat ? { kind: "sink-failed" } : { kind: "discarded" };
+    } else if (mode.last) {
+      outcome = await this.#commitMessage();
+    } else if (this.#writeFailed) {
+      await this.#dropMessage();
+      outcome = { kind: "sink-failed" };
+    } else {
+      outcome = { kind: "stored" };
+    }
+    await this.#apply(this.#session.endChunk(outcome));
+    return true;
+  }
+
+  async #openMessage(envelope: Envelope): Promise<boolean> {
+    try {
+      const message = await this.#shared.runtime.sink.open(envelope);
+      this.#message = message;
+      this.#writeFailed = false;
+      message.content.on("error", (error) => {
+        this.#writeFailed = true;
+        this.#conn.log.error({ err: error }, "message sink write failed");
+      });
+      this.#messageCount++;
+      const id = `${this.#conn.id}.${this.#messageCount}.${randomBytes(3).toString("hex")}`;
+      await this.#write(Buffer.from(receivedHeader(envelope, this.#shared.runtime.hostname, id, new Date())));
+      return true;
+    } catch (error) {
+      this.#conn.log.error({ err: error }, "message sink failed to open");
+      await this.#dropMessage();
+      return false;
+    }
+  }
+
+  /** Writes to the open message, waiting while its stream is full (backpressure). */
+  async #write(data: Buffer): Promise<void> {
+    const message = this.#message;
+    if (!message || this.#writeFailed) return;
+    const content = message.content;
+    if (!content.write(data)) {
+      try {
+        await once(content, "drain");
+      } catch {
+        this.#writeFailed = true;
+      }
+    }
+  }
+
+  /** Ends the content, then commits: 250 only after `commit()` resolves. */
+  async #commitMessage(): Promise<DataOutcome> {
+    const message = this.#message;
+    if (!message || this.#writeFailed) {
+      await this.#dropMessage();
+      return { kind: "sink-failed" };
+    }
+    try {
+      message.content.end();
+      await finished(message.content);
+      const id = await message.commit();
+      this.#message = undefined;
+      return { kind: "queued", id };
+    } catch (error) {
+      this.#conn.log.error({ err: error }, "message commit failed");
+      await this.#dropMessage();
+      return { kind: "sink-failed" };
+    }
+  }
+
+  async #dropMessage(): Promise<void> {
+    const message = this.#message;
+    this.#message = undefined;
+    if (!message) return;
+    try {
+      if (!message.content.destroyed) message.content.destroy();
+      await message.abort();
+    } catch (error) {
+      this.#conn.log.warn({ err: error }, "message abort failed");
+    }
+  }
+
+  /**
+   * RFC 3207 §4.2: the 220 goes out, everything the client sent after STARTTLS is thrown
+   * away unread (command injection), the handshake runs, and the session starts over.
+   */
+  async #startTls(): Promise<void> {
+    const context = this.#shared.context;
+    if (!context) return;
+    this.#flush();
+    const plain = this.#socket;
+    plain.off("data", this.#onData);
+    this.#mode = { kind: "tls" };
+    const dropped = this.#reader.discardBuffered();
+    if (dropped > 0) this.#conn.log.warn({ bytes: dropped }, "discarded plaintext sent after STARTTLS");
+    try {
+      const secure = await this.#conn.startTls(context, SMTP_LIMITS.handshakeTimeoutMs);
+      secure.on("error", (error: Error) => {
+        this.#conn.log.debug({ err: error }, "TLS socket error");
+      });
+      secure.on("end", () => {
+        this.#inputEnded = true;
+        this.#kick();
+      });
+      this.#socket = secure;
+      this.#session.tlsStarted();
+      // The socket may have closed during the handshake.
+      if (this.#currentMode().kind !== "tls") return;
+      this.#mode = COMMAND;
+      secure.on("data", this.#onData);
+    } catch (error) {
+      this.#conn.log.debug({ err: error }, "STARTTLS handshake failed");
+      this.#destroy();
+    }
+  }
+
+  /** The mode as it is now (after an await, not as narrowed before it). */
+  #currentMode(): Mode {
+    return this.#mode;
+  }
+
+  async #authenticate(username: string, password: string): Promise<AuthOutcome> {
+    const throttle = this.#shared.throttle;
+    const ip = this.#conn.remoteAddress;
+    if (!throttle.check(ip).allowed) return { ok: false, blocked: true };
+    const account = await this.#shared.runtime.accounts.authenticate(username, password);
+    if (account) {
+      throttle.succeed(ip);
+      this.#conn.log.info({ user: account.address }, "authenticated");
+      return { ok: true, user: account.address };
+    }
+    const delay = throttle.fail(ip);
+    this.#conn.log.info({ user: username }, "authentication failed");
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return { ok: false, blocked: false };
+  }
+
+  #emit(replies: string): void {
+    if (replies === "") return;
+    this.#out.push(replies);
+    if (this.#conn.tracing) {
+      for (const line of replies.split("\r\n")) if (line !== "") this.#conn.trace("S", line);
+    }
+  }
+
+  #traceClient(line: string): void {
+    if (this.#conn.tracing) this.#conn.trace("C", line);
+  }
+
+  #flush(): void {
+    if (this.#out.length === 0) return;
+    const text = this.#out.join("");
+    this.#out = [];
+    if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(text);
+  }
+
+  /** Sends what is pending and closes our side. */
+  #end(): void {
+    this.#flush();
+    this.#mode = { kind: "closed" };
+    this.#socket.off("data", this.#onData);
+    this.#socket.end();
+    this.#socket.destroySoon();
+    void this.#dropMessage();
+  }
+
+  /** The socket closed. */
+  #close(): void {
+    this.#mode = { kind: "closed" };
+    void this.#dropMessage();
+  }
+
+  #destroy(): void {
+    this.#mode = { kind: "closed" };
+    this.#socket.destroy();
+    void this.#dropMessage();
+  }
+}
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** RFC 5322 §3.3 date-time in UTC: `Mon, 02 Jan 2006 15:04:05 +0000`. */
+export function formatDate(date: Date): string {
+  const two = (n: number): string => String(n).padStart(2, "0");
+  return (
+    `${DAYS[date.getUTCDay()]!}, ${two(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]!} ${date.getUTCFullYear()} ` +
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
+  );
+}
+
+/**
+ * The trace header of RFC 5321 §4.4, folded: `from` the HELO name with the client's address
+ * literal as TCP-info, `by` us, `with` the RFC 3848 protocol type, an `id`, `for` the
+ * recipient when there is only one (naming several would disclose Bcc recipients).
+ */
+export function receivedHeader(envelope: Envelope, hostname: string, id: string, date: Date): string {
+  const client = envelope.client;
+  const literal = client.address.includes(":") ? `[IPv6:${client.address}]` : `[${client.address}]`;
+  const helo = client.helo.replace(/[^\x21-\x27\x2a-\x7e\u0080-\uffff]/g, "") || "unknown";
+  const only = envelope.recipients.length === 1 ? envelope.recipients[0] : undefined;
+  const recipient = only ? `\r\n\tfor <${only.address}>` : "";
+  return (
+    `Received: from ${helo} (${literal})\r\n\tby ${hostname} (Portico) with ${client.protocol} id ${id}` +
+    `${recipient}; ${formatDate(date)}\r\n`
+  );
+}
