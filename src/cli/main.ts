@@ -4,6 +4,7 @@ import { checkPortico } from "../portico.js";
 import { digCommand } from "./dig.js";
 import { UsageError } from "./errors.js";
 import { resolveOptions } from "./options.js";
+import { sendCommand } from "./send.js";
 import { START_HELP, startCommand } from "./start.js";
 import { USER_HELP, userCommand } from "./user.js";
 
@@ -15,6 +16,8 @@ const HELP = `usage: portico COMMAND [OPTIONS]
                            manage accounts
   dig [@SERVER] [-p PORT] NAME [TYPE] [-x ADDR] [+tcp] [+short] [+norec]
                            DNS lookup, output like BIND's dig
+  send --server HOST[:PORT] --from ADDR --to ADDR [--subject S] [--body T] [--user U]
+                           send a message by SMTP (from stdin, or built); prints the reply
   help                     this text
 
 Add --debug to any command to see stack traces.`;
@@ -26,6 +29,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   "check-config": checkConfigCommand,
   user: userCommand,
   dig: digCommand,
+  send: (args) => sendCommand(args),
   help: () => {
     console.log(HELP);
     return Promise.resolve(0);
