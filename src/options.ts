@@ -52,6 +52,17 @@ export interface DnsOptions extends ListenOptions {
    * file's default).
    */
   readonly workers?: number;
+  /**
+   * Clients that may transfer the zones (AXFR, and IXFR answered with the whole zone);
+   * default none: every transfer is REFUSED.
+   */
+  readonly allowTransfer?: NetworkSet;
+  /** Secondaries sent a NOTIFY when a zone's serial changes (and at start); default none. */
+  readonly notify?: readonly SocketAddress[];
+  /** Clients that may use recursion when `recursion` is on; default loopback only. */
+  readonly allowRecursion?: NetworkSet;
+  /** Answer PTR queries outside the zones from the zones' A/AAAA records; default false. */
+  readonly synthesizePtr?: boolean;
 }
 
 /** `[smtp]`. */

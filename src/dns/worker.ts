@@ -5,7 +5,7 @@
 import type { Logger } from "../core/log.js";
 import type { DnsOptions } from "../options.js";
 import { startDnsService, type DnsService } from "./service.js";
-import type { FromWorker, ToWorker } from "./workers.js";
+import { fromWorkerOptions, type FromWorker, type ToWorker } from "./workers.js";
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -43,8 +43,12 @@ let service: DnsService | undefined;
 process.on("message", (message: ToWorker) => {
   switch (message.type) {
     case "start":
-      startDnsService(message.options satisfies DnsOptions, {
+      startDnsService(fromWorkerOptions(message.options) satisfies DnsOptions, {
         ...(message.hostname !== undefined && { hostname: message.hostname }),
+        sendNotify: message.sendNotify,
+        notifyOnChange: false,
+        watchZones: false,
+        ...(message.notifyRetryMs !== undefined && { notifyRetryMs: message.notifyRetryMs }),
         logger: ipcLogger(),
         ...(message.trace && {
           trace: (event) => {
@@ -72,10 +76,15 @@ process.on("message", (message: ToWorker) => {
         },
       );
       break;
+    case "announce":
+      service?.announce?.();
+      break;
     case "stop":
-      (service?.stop(message.graceMs) ?? Promise.resolve()).finally(() => {
-        process.disconnect();
-      });
+      void (service?.stop(message.graceMs) ?? Promise.resolve())
+        .catch(() => undefined)
+        .finally(() => {
+          process.disconnect();
+        });
       break;
   }
 });

@@ -151,6 +151,42 @@ test("IPv6 listen addresses in brackets", () => {
   ]);
 });
 
+test("[dns] transfer, NOTIFY, recursion and PTR keys: defaults, values and bad entries", () => {
+  const d = parseConfig("[dns]\n", "/p.toml").dns!;
+  assert.deepEqual(d.allowTransfer?.networks, []);
+  assert.deepEqual(d.notify, []);
+  assert.deepEqual(d.allowRecursion?.networks, ["127.0.0.0/8", "::1/128"]);
+  assert.equal(d.synthesizePtr, false);
+  const o = parseConfig(
+    [
+      "[dns]",
+      'allow_transfer = ["192.0.2.0/24", "2001:db8::1"]',
+      'notify = ["192.0.2.2:53", "[2001:db8::2]:5300"]',
+      'allow_recursion = ["10.0.0.0/8"]',
+      "synthesize_ptr = true",
+    ].join("\n"),
+    "/p.toml",
+  ).dns!;
+  assert.equal(o.allowTransfer?.has("192.0.2.9"), true);
+  assert.equal(o.allowTransfer?.has("2001:db8::1"), true);
+  assert.equal(o.allowTransfer?.has("127.0.0.1"), false);
+  assert.deepEqual(o.notify, [
+    { host: "192.0.2.2", port: 53, family: 4 },
+    { host: "2001:db8::2", port: 5300, family: 6 },
+  ]);
+  assert.equal(o.allowRecursion?.has("10.1.2.3"), true);
+  assert.equal(o.allowRecursion?.has("127.0.0.1"), false);
+  assert.equal(o.synthesizePtr, true);
+  assert.deepEqual(
+    problems('[dns]\nallow_transfer = ["10.0.0.0/40"]\nnotify = ["192.0.2.2"]\nsynthesize_ptr = "yes"\n'),
+    [
+      '/etc/p.toml:2: dns.allow_transfer[0]: "10.0.0.0/40" has a prefix length outside 0-32 (expected e.g. "127.0.0.0/8")',
+      '/etc/p.toml:3: dns.notify[0]: "192.0.2.2" has no port (expected "IP:PORT", e.g. "127.0.0.1:2525" or "[::1]:2525")',
+      '/etc/p.toml:4: dns.synthesize_ptr: is the string "yes" (expected true or false)',
+    ],
+  );
+});
+
 test("the embedded default has every service on 127.0.0.1 at PRODUCT.md's ports", () => {
   const o = defaultOptions("/srv");
   assert.equal(o.dataDir, "/srv/portico-data");

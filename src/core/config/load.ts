@@ -214,6 +214,10 @@ function readDns(t: TableReader, path: (p: string) => string): DnsOptions {
     recursion: t.boolean("recursion", false),
     forwarders: t.addresses("forwarders", []),
     workers: t.integer("workers", 0, 0, 64),
+    allowTransfer: t.networks("allow_transfer", []),
+    notify: t.addresses("notify", []),
+    allowRecursion: t.networks("allow_recursion", ["127.0.0.0/8", "::1/128"]),
+    synthesizePtr: t.boolean("synthesize_ptr", false),
   };
 }
 

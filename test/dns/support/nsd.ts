@@ -33,6 +33,12 @@ export interface RunningNsd {
 export interface NsdZone {
   readonly origin: string;
   readonly file: string;
+  /**
+   * Extra lines for the zone's `zone:` clause, e.g. `provide-xfr: 127.0.0.1 NOKEY`, or for a
+   * secondary `request-xfr: 127.0.0.1@PORT NOKEY` and `allow-notify: 127.0.0.1 NOKEY` (the
+   * file is then where NSD writes the zone it transferred).
+   */
+  readonly lines?: readonly string[];
 }
 
 /** The origin a test zone file names: its file name without `.zone`. */
@@ -50,6 +56,8 @@ export interface NsdOptions {
   readonly server?: readonly string[];
   /** Listen on ::1 too (same port). */
   readonly ipv6?: boolean;
+  /** The port to listen on (no retries on another); default a random free one. */
+  readonly port?: number;
 }
 
 /**
@@ -60,6 +68,7 @@ export interface NsdOptions {
 export async function startNsd(zones: readonly NsdZone[], options: NsdOptions = {}): Promise<RunningNsd> {
   const binary = findNsd();
   if (binary === undefined) throw new Error("Cannot start NSD: nsd is not installed (apt-get install nsd)");
+  if (options.port !== undefined) return startOnce(binary, zones, options, options.port);
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
@@ -104,7 +113,12 @@ async function startOnce(
     ...(options.server ?? []).map((line) => `  ${line}`),
     "remote-control:",
     "  control-enable: no",
-    ...zones.flatMap((z) => ["zone:", `  name: "${z.origin}"`, `  zonefile: "${z.file}"`]),
+    ...zones.flatMap((z) => [
+      "zone:",
+      `  name: "${z.origin}"`,
+      `  zonefile: "${z.file}"`,
+      ...(z.lines ?? []).map((line) => `  ${line}`),
+    ]),
     "",
   ].join("\n");
   const configFile = join(dir, "nsd.conf");
@@ -143,8 +157,13 @@ async function startOnce(
     } catch {
       continue; // not listening yet
     }
-    // Our NSD answers its zone's SOA with AA; anything else is another server on that port.
+    // Our NSD answers its zone's SOA with AA; anything else is another server on that port,
+    // except SERVFAIL: a secondary zone not transferred yet.
     if ((answer[2]! & 0x04) !== 0 && (answer[3]! & 0x0f) === 0) return { port, output, stop };
+    if ((answer[3]! & 0x0f) === 2) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
     break;
   }
   await stop();
