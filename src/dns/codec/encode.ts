@@ -80,6 +80,9 @@ class Writer {
   pos = 0;
   readonly #table = new Map<string, number>();
 
+  /** @param compression whether names may be compressed at all (not for RDATA alone). */
+  constructor(readonly compression = true) {}
+
   reset(): void {
     this.pos = 0;
     this.#table.clear();
@@ -135,7 +138,7 @@ class Writer {
   name(name: string, compress: boolean): void {
     this.ensure(NAME_ROOM);
     const buf = this.buf;
-    if (!compress) {
+    if (!compress || !this.compression) {
       this.pos = writeNameWire(name, buf, this.pos);
       return;
     }
@@ -468,6 +471,17 @@ export function encodeResponse(msg: Message, maxSize: number): EncodedResponse {
  * an OPT record in a section; RangeError for a number out of its field's range, an rcode
  * above 15 without EDNS, or a message over 65535 bytes.
  */
+/**
+ * The RDATA of one record alone, names uncompressed (RFC 3597 §4): the form the zone parser
+ * compares records by and prints as `\\# len hex`. `type` defaults to the one `data` is for.
+ */
+export function encodeRData(data: RData, type?: number): Uint8Array {
+  if (data.kind === "opaque") return data.data;
+  const w = new Writer(false);
+  writeRData(w, type ?? TYPE_OF_KIND[data.kind], data);
+  return w.buf.slice(0, w.pos);
+}
+
 export function encodeMessage(msg: Message, options?: EncodeOptions): Uint8Array {
   if (options?.maxSize !== undefined) return encodeResponse(msg, options.maxSize).bytes;
   writeBody(msg);

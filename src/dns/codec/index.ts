@@ -6,6 +6,6 @@ export { decodeHeader, HEADER_LENGTH } from "./header.js";
 export type { Header } from "./header.js";
 export { decodeMessage } from "./decode.js";
 export type { DecodeOptions } from "./decode.js";
-export { encodeMessage, encodeResponse } from "./encode.js";
+export { encodeMessage, encodeRData, encodeResponse } from "./encode.js";
 export type { EncodeOptions, EncodedResponse } from "./encode.js";
 export { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./ip.js";

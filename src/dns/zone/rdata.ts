@@ -7,11 +7,12 @@
  * exact wire bytes, `{ kind: "opaque" }`; any type at all may be written as `\#`.
  */
 
+import { encodeRData } from "../codec/encode.js";
 import { ConfigError } from "../../core/errors.js";
 import { canonicalName } from "../name.js";
 import { RRType, type RData } from "../types.js";
 import { formatIPv6, isIPv4, parseIPv6 } from "./address.js";
-import { ByteReader, ByteWriter, MAX_RDATA_LENGTH, MalformedRdataError, RdataTooLongError } from "./bytes.js";
+import { ByteReader, MAX_RDATA_LENGTH, MalformedRdataError, RdataTooLongError } from "./bytes.js";
 import { encodeCharString, encodeHex } from "./encoding.js";
 import { FieldReader, NameResolver } from "./fields.js";
 import { formatToText, hasFormat, parseFormat, splitChunks } from "./formats.js";
@@ -303,63 +304,7 @@ export function rdataFromWire(type: number, data: Uint8Array): RData {
 
 /** The uncompressed wire form of `data` (RFC 3597 §4: names in RDATA never compressed). */
 export function rdataToWire(data: RData): Uint8Array {
-  if (data.kind === "opaque") return data.data;
-  const w = new ByteWriter();
-  switch (data.kind) {
-    case "A": {
-      for (const part of data.address.split(".")) w.u8(Number(part));
-      break;
-    }
-    case "AAAA": {
-      const addr = new Uint8Array(16);
-      if (!parseIPv6(data.address, addr, 0))
-        throw new TypeError(`Cannot encode AAAA: bad address '${data.address}'`);
-      w.bytes(addr);
-      break;
-    }
-    case "NS":
-    case "CNAME":
-    case "PTR":
-    case "DNAME":
-      w.name(data.target);
-      break;
-    case "MX":
-      w.u16(data.preference);
-      w.name(data.exchange);
-      break;
-    case "SOA":
-      w.name(data.mname);
-      w.name(data.rname);
-      w.u32(data.serial);
-      w.u32(data.refresh);
-      w.u32(data.retry);
-      w.u32(data.expire);
-      w.u32(data.minimum);
-      break;
-    case "TXT":
-      for (const s of data.strings) w.string(s);
-      break;
-    case "SRV":
-      w.u16(data.priority);
-      w.u16(data.weight);
-      w.u16(data.port);
-      w.name(data.target);
-      break;
-    case "CAA":
-      w.u8(data.flags);
-      w.string(Buffer.from(data.tag, "latin1"));
-      w.bytes(data.value);
-      break;
-    case "NAPTR":
-      w.u16(data.order);
-      w.u16(data.preference);
-      w.string(data.flags);
-      w.string(data.services);
-      w.string(data.regexp);
-      w.name(data.replacement);
-      break;
-  }
-  return w.finish();
+  return encodeRData(data);
 }
 
 /** `\# len HEX` (RFC 3597 §5), hex split in chunks as dig prints it. */
