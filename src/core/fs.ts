@@ -1,7 +1,7 @@
 import { open, rename, unlink, mkdir } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { withDotlock, type DotlockOptions } from "./dotlock.js";
 
 /** fsyncs a directory, so a rename or create in it survives a crash of the machine. */
 export async function fsyncDirectory(dir: string): Promise<void> {
@@ -38,31 +38,15 @@ export async function writeFileDurable(path: string, data: string | Uint8Array, 
 }
 
 /**
- * Runs `task` holding an exclusive lock file `path` (created with O_EXCL), so two processes
- * (`portico user add` while the server runs) do not interleave read-modify-write cycles.
- * A lock older than `staleMs` is taken over: its owner has died.
+ * Runs `task` holding the dot-lock `path` (dotlock.ts; its directory is made if missing), so
+ * two processes (`portico user add` while the server runs) do not interleave
+ * read-modify-write cycles.
  */
-export async function withLockFile<T>(path: string, task: () => Promise<T>, staleMs = 30_000): Promise<T> {
+export async function withLockFile<T>(
+  path: string,
+  task: () => Promise<T>,
+  options: DotlockOptions = { staleMs: 30_000, timeoutMs: 30_000 },
+): Promise<T> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const deadline = Date.now() + staleMs;
-  for (;;) {
-    try {
-      const handle = await open(path, "wx", 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      if (Date.now() > deadline) {
-        await unlink(path).catch(() => undefined);
-        continue;
-      }
-      await sleep(20);
-    }
-  }
-  try {
-    return await task();
-  } finally {
-    await unlink(path).catch(() => undefined);
-  }
+  return withDotlock(path, options, task);
 }

@@ -22,7 +22,8 @@ import { ConfigError } from "../../core/errors.js";
 import { canonicalName, isSubdomain, normalizeName, parentName } from "../name.js";
 import { RRClass, RRType } from "../types.js";
 import type { ResourceRecord } from "../types.js";
-import { EMPTY_NODE, findRRset, rdataEqual, rdataKey, rrsetEnd } from "./node.js";
+import { EMPTY_NODE, findRRset, rrsetEnd } from "./node.js";
+import { rdataEqual, rdataKey } from "../rdata-identity.js";
 import type { Node } from "./node.js";
 
 /** What the zone-file parser produces, and what a transfer delivers. */

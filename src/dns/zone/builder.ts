@@ -19,7 +19,7 @@
 import { ConfigError } from "../../core/errors.js";
 import { canonicalName, isSubdomain } from "../name.js";
 import { RRType, type RData, type ResourceRecord } from "../types.js";
-import { rdataKey } from "./rdata.js";
+import { rdataKey } from "../rdata-identity.js";
 
 const { A, AAAA, CNAME, DNAME, SOA, NS, MX, SRV } = RRType;
 

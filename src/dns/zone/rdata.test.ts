@@ -1,16 +1,10 @@
+import { rdataKey } from "../rdata-identity.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigError } from "../../core/errors.js";
 import type { RData } from "../types.js";
 import { textToType } from "./mnemonics.js";
-import {
-  genericRdataText,
-  rdataFromText,
-  rdataFromWire,
-  rdataKey,
-  rdataToText,
-  rdataToWire,
-} from "./rdata.js";
+import { genericRdataText, rdataFromText, rdataFromWire, rdataToText, rdataToWire } from "./rdata.js";
 
 const ORIGIN = "example.test.";
 

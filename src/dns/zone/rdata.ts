@@ -9,7 +9,6 @@
 
 import { encodeRData } from "../codec/encode.js";
 import { ConfigError } from "../../core/errors.js";
-import { canonicalName } from "../name.js";
 import { RRType, type RData } from "../types.js";
 import { formatIPv6, isIPv4, parseIPv6 } from "./address.js";
 import { ByteReader, MAX_RDATA_LENGTH, MalformedRdataError, RdataTooLongError } from "./bytes.js";
@@ -356,36 +355,6 @@ export function rdataToText(type: number, data: RData): string {
       }
       return formatToText(type, bytes) ?? genericRdataText(bytes);
     }
-  }
-}
-
-/**
- * A key that is equal for two RDATA of one type exactly when DNS considers them the same
- * record (RFC 2181 §5: names compared without case where the type's canonical form folds
- * them, RFC 4034 §6.2), used to merge duplicate records.
- */
-export function rdataKey(data: RData): string {
-  switch (data.kind) {
-    case "A":
-    case "AAAA":
-      return data.address;
-    case "NS":
-    case "CNAME":
-    case "PTR":
-    case "DNAME":
-      return canonicalName(data.target);
-    case "MX":
-      return `${data.preference} ${canonicalName(data.exchange)}`;
-    case "SOA":
-      return `${canonicalName(data.mname)} ${canonicalName(data.rname)} ${data.serial} ${data.refresh} ${data.retry} ${data.expire} ${data.minimum}`;
-    case "SRV":
-      return `${data.priority} ${data.weight} ${data.port} ${canonicalName(data.target)}`;
-    case "NAPTR":
-      return Buffer.from(rdataToWire({ ...data, replacement: canonicalName(data.replacement) })).toString(
-        "latin1",
-      );
-    default:
-      return Buffer.from(rdataToWire(data)).toString("latin1");
   }
 }
 
