@@ -6,6 +6,7 @@ import { connectSmtp, replyToText, SmtpReplyError, SmtpUnsupportedError } from "
 import type { SmtpAuth, SmtpTlsMode } from "../smtp/client/index.js";
 import { UsageError } from "./errors.js";
 import { promptPassword } from "./prompt.js";
+import { rfc5322Date } from "../mail/date.js";
 
 export const SEND_HELP = `usage: portico send --server HOST[:PORT] --from ADDR --to ADDR [--to ADDR ...] [OPTIONS]
 
@@ -234,21 +235,7 @@ export function buildMessage(options: {
   return `${header.join("\r\n")}\r\n\r\n${body}`;
 }
 
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** RFC 5322 §3.3 date-time in local time: `Sun, 29 Nov 2026 14:06:15 +0100`. */
-export function rfc5322Date(date: Date): string {
-  const offset = -date.getTimezoneOffset();
-  const sign = offset < 0 ? "-" : "+";
-  const abs = Math.abs(offset);
-  const pad = (n: number): string => String(n).padStart(2, "0");
-  return (
-    `${DAYS[date.getDay()]!}, ${date.getDate()} ${MONTHS[date.getMonth()]!} ${date.getFullYear()} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ` +
-    `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`
-  );
-}
+export { rfc5322Date };
 
 /** A header text as is when ASCII, else as RFC 2047 encoded-words (B encoding, UTF-8). */
 function encodeWord(text: string): string {

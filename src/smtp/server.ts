@@ -42,6 +42,7 @@ import {
   type DataOutcome,
   type SessionOutput,
 } from "./session.js";
+import { rfc5322Date } from "../mail/date.js";
 
 /** What the SMTP service needs besides its options. */
 export interface SmtpRuntime {
@@ -575,18 +576,6 @@ class SmtpChannel {
   }
 }
 
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** RFC 5322 §3.3 date-time in UTC: `Mon, 02 Jan 2006 15:04:05 +0000`. */
-export function formatDate(date: Date): string {
-  const two = (n: number): string => String(n).padStart(2, "0");
-  return (
-    `${DAYS[date.getUTCDay()]!}, ${two(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]!} ${date.getUTCFullYear()} ` +
-    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
-  );
-}
-
 /**
  * The trace header of RFC 5321 §4.4, folded: `from` the HELO name with the client's address
  * literal as TCP-info, `by` us, `with` the RFC 3848 protocol type, an `id`, `for` the
@@ -600,6 +589,6 @@ export function receivedHeader(envelope: Envelope, hostname: string, id: string,
   const recipient = only ? `\r\n\tfor <${only.address}>` : "";
   return (
     `Received: from ${helo} (${literal})\r\n\tby ${hostname} (Portico) with ${client.protocol} id ${id}` +
-    `${recipient}; ${formatDate(date)}\r\n`
+    `${recipient}; ${rfc5322Date(date, { utc: true })}\r\n`
   );
 }
