@@ -25,8 +25,7 @@ if (files.length === 0) {
   process.exit(2);
 }
 const reporter = process.env.CI ? ["--test-reporter=spec"] : [];
-// --test-force-exit: a file that leaks a handle must not hang the whole run.
-const result = spawnSync(process.execPath, ["--test", "--test-force-exit", ...reporter, ...flags, ...files], {
+const result = spawnSync(process.execPath, ["--test", ...reporter, ...flags, ...files], {
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);

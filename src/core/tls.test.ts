@@ -55,3 +55,25 @@ test("configured files are used; unreadable or mismatched ones are config errors
     (e: Error) => e instanceof ConfigError && /cannot use .* with .*other-key\.pem/.test(e.message),
   );
 });
+
+test("a server-side upgrade fails at once when the client hangs up mid-handshake", async (t) => {
+  const { createServer, connect } = await import("node:net");
+  const { serverContext, upgradeServerSocket } = await import("./tls.js");
+  const creds = await loadTlsCredentials({
+    tlsDir: join(await mkdtemp(join(tmpdir(), "portico-tls-")), "tls"),
+    hostname: "localhost",
+  });
+  let upgrade: Promise<unknown> | undefined;
+  const server = createServer((socket) => {
+    upgrade = upgradeServerSocket(socket, serverContext(creds), 30_000);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const client = connect((server.address() as { port: number }).port, "127.0.0.1");
+  await new Promise((resolve) => client.once("connect", resolve));
+  while (upgrade === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+  const started = Date.now();
+  client.destroy();
+  await assert.rejects(upgrade, /connection was closed/);
+  assert.ok(Date.now() - started < 5_000, "not after the 30 s handshake timeout");
+});

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { connect as tlsConnect, createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import * as x509 from "@peculiar/x509";
 import { withLockFile, writeFileDurable } from "./fs.js";
-import { ConfigError, TimeoutError } from "./errors.js";
+import { ConfigError, ProtocolError, TimeoutError } from "./errors.js";
 
 /** A certificate chain and its private key, PEM. */
 export interface TlsCredentials {
@@ -175,11 +175,17 @@ function handshake(
     const timer = setTimeout(() => {
       fail(new TimeoutError(`TLS handshake did not finish within ${timeoutMs} ms`));
     }, timeoutMs);
+    // A peer that hangs up mid-handshake without an alert gives "close" and no "error".
+    const closed = (): void => {
+      fail(new ProtocolError("Cannot finish the TLS handshake: the connection was closed"));
+    };
     secure.once(done, () => {
       clearTimeout(timer);
       secure.off("error", fail);
+      secure.off("close", closed);
       resolve(secure);
     });
     secure.once("error", fail);
+    secure.once("close", closed);
   });
 }
