@@ -77,6 +77,14 @@ export interface SmtpOptions extends ListenOptions {
   readonly maxMessageSize: number;
   /** Alias address → target addresses (a list with several targets is what EXPN shows). */
   readonly aliases: ReadonlyMap<string, readonly string[]>;
+  /** Waits between delivery attempts of a deferred message, in ms; the last repeats. */
+  readonly retryIntervalsMs?: readonly number[];
+  /** How long a message may stay queued before it bounces, in ms (default 5 days). */
+  readonly queueLifetimeMs?: number;
+  /** When the sender is warned that a message is delayed, in ms; 0: never (default 4 h). */
+  readonly delayWarningMs?: number;
+  /** Deliveries at once to one destination domain (default 4). */
+  readonly destinationConcurrency?: number;
 }
 
 /** `[pop3]` and `[imap]`: a STARTTLS/STLS port and an implicit-TLS port. */

@@ -5,6 +5,9 @@ import { DataLayout } from "./core/layout.js";
 import { silentLogger, type Logger, type TraceSink } from "./core/log.js";
 import { loadTlsCredentials, type TlsCredentials } from "./core/tls.js";
 import { loadZones, startDnsService } from "./dns/service.js";
+import { startMailService, type MailService } from "./mail/service.js";
+import type { MailQueue } from "./mail/queue/queue.js";
+import { LoginThrottle } from "./core/accounts/throttle.js";
 import type { PorticoOptions } from "./options.js";
 import type { Endpoint, RunningService } from "./service.js";
 
@@ -20,7 +23,7 @@ export interface RuntimeOptions {
 export type ServiceName = "dns" | "smtp" | "pop3" | "imap" | "ftp" | "ssh" | "telnet" | "web";
 
 /** Services this version implements; a configured one not listed is reported in `skipped`. */
-const AVAILABLE: ReadonlySet<ServiceName> = new Set(["dns"]);
+const AVAILABLE: ReadonlySet<ServiceName> = new Set(["dns", "smtp"]);
 
 /** A running Portico: its services, its account store, and how to stop it. */
 export class Portico {
@@ -50,6 +53,11 @@ export class Portico {
   /** The running service called `name`, if any. */
   service(name: string): RunningService | undefined {
     return this.#services.find((s) => s.name === name);
+  }
+
+  /** The mail queue, when `[smtp]` runs. */
+  get queue(): MailQueue | undefined {
+    return (this.service("smtp") as MailService | undefined)?.queue;
   }
 
   /** Re-reads what can change without a restart (zone files, …), as SIGHUP does. */
@@ -107,6 +115,21 @@ export async function startPortico(options: PorticoOptions, runtime: RuntimeOpti
     if (options.dns) {
       services.push(
         await startDnsService(options.dns, { hostname: options.hostname, logger: log, trace: runtime.trace }),
+      );
+    }
+    // One throttle for every service that takes passwords: failures anywhere count together.
+    const throttle = new LoginThrottle();
+    if (options.smtp) {
+      services.push(
+        await startMailService(options.smtp, {
+          hostname: options.hostname,
+          accounts,
+          layout,
+          tls,
+          logger: log,
+          trace: runtime.trace,
+          throttle,
+        }),
       );
     }
   } catch (error) {

@@ -4,6 +4,8 @@ import { checkPortico } from "../portico.js";
 import { digCommand } from "./dig.js";
 import { UsageError } from "./errors.js";
 import { resolveOptions } from "./options.js";
+import { demoCommand } from "./demo.js";
+import { queueCommand } from "./queue.js";
 import { sendCommand } from "./send.js";
 import { START_HELP, startCommand } from "./start.js";
 import { USER_HELP, userCommand } from "./user.js";
@@ -14,10 +16,14 @@ const HELP = `usage: portico COMMAND [OPTIONS]
   check-config [-c FILE]   validate a config file: exit 0, or 2 with FILE:LINE: key: problem
   user add|del|list|passwd ADDRESS [--password-stdin]
                            manage accounts
+  queue list|show ID|flush|delete ID
+                           the mail queue (works while the server runs)
   dig [@SERVER] [-p PORT] NAME [TYPE] [-x ADDR] [+tcp] [+short] [+norec]
                            DNS lookup, output like BIND's dig
   send --server HOST[:PORT] --from ADDR --to ADDR [--subject S] [--body T] [--user U]
                            send a message by SMTP (from stdin, or built); prints the reply
+  demo [--port PORT] [--dir DIR]
+                           the seeds' e-mail scenario on loopback, every exchange shown
   help                     this text
 
 Add --debug to any command to see stack traces.`;
@@ -28,6 +34,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
   "check-config": checkConfigCommand,
   user: userCommand,
+  queue: queueCommand,
+  demo: (args) => demoCommand(args),
   dig: digCommand,
   send: (args) => sendCommand(args),
   help: () => {

@@ -50,3 +50,36 @@ export async function withLockFile<T>(
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   return withDotlock(path, options, task);
 }
+
+interface DirSync {
+  running: Promise<void> | undefined;
+  next: Promise<void> | undefined;
+}
+const dirSyncs = new Map<string, DirSync>();
+
+/**
+ * fsyncs a directory, sharing one fsync among the callers that arrive while one runs (group
+ * commit): each caller's own link or rename happened before the fsync it waits for began.
+ */
+export function syncDirectory(dir: string): Promise<void> {
+  let entry = dirSyncs.get(dir);
+  if (entry === undefined) {
+    entry = { running: undefined, next: undefined };
+    dirSyncs.set(dir, entry);
+  }
+  const state = entry;
+  if (state.running === undefined) {
+    state.running = fsyncDirectory(dir).finally(() => {
+      state.running = undefined;
+      if (state.next === undefined) dirSyncs.delete(dir);
+    });
+    return state.running;
+  }
+  state.next ??= state.running
+    .catch(() => undefined)
+    .then(() => {
+      state.next = undefined;
+      return syncDirectory(dir);
+    });
+  return state.next;
+}

@@ -59,6 +59,8 @@ export interface MessageSink {
 
 /** One message being received. */
 export interface IncomingMessage {
+  /** The id the message will have once committed, if known now (the Received: header shows it). */
+  readonly id?: string;
   readonly content: Writable;
   /** Makes the message durable; resolves with its queue id. */
   commit(): Promise<string>;

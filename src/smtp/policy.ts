@@ -5,16 +5,9 @@
  */
 import type { SmtpReply } from "./errors.js";
 
-/** What an address is, as far as this server is concerned. */
-export type RecipientLookup =
-  /** Not in a local domain: accepting it means relaying. */
-  | { readonly kind: "remote" }
-  /** In a local domain, and nobody by that name. */
-  | { readonly kind: "unknown" }
-  /** A local mailbox (the account address, after alias and plus-tag resolution). */
-  | { readonly kind: "mailbox"; readonly address: string }
-  /** A local alias with these targets (EXPN lists them). */
-  | { readonly kind: "list"; readonly members: readonly string[] };
+import { MailRouter, type MailRouterOptions, type RecipientLookup } from "../mail/router.js";
+
+export type { RecipientLookup };
 
 /** The hooks a session asks. */
 export interface SmtpPolicy {
@@ -60,49 +53,10 @@ export function decideRecipient(lookup: RecipientLookup, client: ClientStanding)
 }
 
 /** Options for {@link createLocalPolicy}. */
-export interface LocalPolicyOptions {
-  readonly localDomains: readonly string[];
-  /** Alias address → targets (`[smtp.aliases]`). */
-  readonly aliases: ReadonlyMap<string, readonly string[]>;
-  /** Whether an account exists (AccountStore.get). */
-  accountExists(address: string): Promise<boolean>;
-}
+export type LocalPolicyOptions = MailRouterOptions;
 
-/**
- * The default lookup: an address in a local domain is an alias (exact, then without its
- * `+tag`), an account (likewise), or `postmaster`, which always exists (RFC 5321 §4.5.1);
- * anything else there is unknown. Local parts compare case-insensitively, as accounts do.
- */
-export function createLocalPolicy(options: LocalPolicyOptions): SmtpPolicy {
-  const domains = new Set(options.localDomains.map((d) => d.toLowerCase()));
-  const aliases = new Map<string, readonly string[]>();
-  for (const [alias, targets] of options.aliases) aliases.set(alias.toLowerCase(), targets);
-
-  const find = async (address: string): Promise<RecipientLookup | undefined> => {
-    const alias = aliases.get(address);
-    if (alias !== undefined) {
-      return alias.length === 1 ? { kind: "mailbox", address: alias[0]! } : { kind: "list", members: alias };
-    }
-    if (await options.accountExists(address)) return { kind: "mailbox", address };
-    return undefined;
-  };
-
-  return {
-    async lookup(given: string): Promise<RecipientLookup> {
-      const address = given.toLowerCase();
-      const at = address.lastIndexOf("@");
-      const local = at < 0 ? address : address.slice(0, at);
-      const domain = at < 0 ? "" : address.slice(at + 1);
-      if (!domains.has(domain)) return { kind: "remote" };
-      const exact = await find(address);
-      if (exact) return exact;
-      const plus = local.indexOf("+");
-      if (plus > 0) {
-        const base = await find(`${local.slice(0, plus)}@${domain}`);
-        if (base) return base;
-      }
-      if (local === "postmaster") return { kind: "mailbox", address };
-      return { kind: "unknown" };
-    },
-  };
+/** The default lookup: {@link MailRouter}'s (accounts, aliases, postmaster, plus-addressing). */
+export function createLocalPolicy(options: LocalPolicyOptions | MailRouter): SmtpPolicy {
+  const router = options instanceof MailRouter ? options : new MailRouter(options);
+  return { lookup: (address) => router.lookup(address) };
 }

@@ -43,6 +43,7 @@ import {
   type SessionOutput,
 } from "./session.js";
 import { rfc5322Date } from "../mail/date.js";
+import { HeaderCompleter } from "../mail/headers.js";
 
 /** What the SMTP service needs besides its options. */
 export interface SmtpRuntime {
@@ -188,6 +189,8 @@ class SmtpChannel {
   #message: IncomingMessage | undefined;
   #writeFailed = false;
   #messageCount = 0;
+  /** Adds Date:/Message-ID: to submitted mail (RFC 6409 §8); undefined for relayed mail. */
+  #completer: HeaderCompleter | undefined;
   readonly #onData = (chunk: Buffer): void => {
     this.#reader.push(chunk);
     if (this.#reader.bufferedLength > SMTP_LIMITS.readHighWater) this.#socket.pause();
@@ -365,7 +368,7 @@ class SmtpChannel {
     const chunk = this.#reader.takeBuffered();
     if (chunk.length === 0) return false;
     const result = mode.decoder.decode(chunk);
-    if (result.data.length > 0) await this.#write(result.data);
+    if (result.data.length > 0) await this.#writeContent(result.data);
     if (!result.done) return true;
     // The bytes after the terminator are the next pipelined commands.
     if (result.consumed < chunk.length) this.#reader.push(chunk.subarray(result.consumed));
@@ -392,7 +395,7 @@ class SmtpChannel {
       const chunk = this.#reader.takeBuffered(mode.remaining);
       if (chunk.length === 0) return false;
       mode.remaining -= chunk.length;
-      if (mode.keep) await this.#write(chunk);
+      if (mode.keep) await this.#writeContent(chunk);
       if (mode.remaining > 0) return true;
     }
     this.#mode = COMMAND;
@@ -423,7 +426,11 @@ class SmtpChannel {
         this.#conn.log.error({ err: error }, "message sink write failed");
       });
       this.#messageCount++;
-      const id = `${this.#conn.id}.${this.#messageCount}.${randomBytes(3).toString("hex")}`;
+      this.#completer =
+        envelope.client.authenticatedAs !== undefined
+          ? new HeaderCompleter(this.#shared.runtime.hostname)
+          : undefined;
+      const id = message.id ?? `${this.#conn.id}.${this.#messageCount}.${randomBytes(3).toString("hex")}`;
       await this.#write(Buffer.from(receivedHeader(envelope, this.#shared.runtime.hostname, id, new Date())));
       return true;
     } catch (error) {
@@ -431,6 +438,15 @@ class SmtpChannel {
       await this.#dropMessage();
       return false;
     }
+  }
+
+  /** Writes message content (through the header completer for submissions). */
+  async #writeContent(data: Buffer): Promise<void> {
+    if (this.#completer === undefined) {
+      await this.#write(data);
+      return;
+    }
+    for (const part of this.#completer.push(data)) await this.#write(part);
   }
 
   /** Writes to the open message, waiting while its stream is full (backpressure). */
@@ -455,6 +471,9 @@ class SmtpChannel {
       return { kind: "sink-failed" };
     }
     try {
+      for (const part of this.#completer?.end() ?? []) await this.#write(part);
+      this.#completer = undefined;
+      if (this.#writeFailedNow()) throw new Error("Cannot commit: writing the message failed");
       message.content.end();
       await finished(message.content);
       const id = await message.commit();
@@ -465,6 +484,11 @@ class SmtpChannel {
       await this.#dropMessage();
       return { kind: "sink-failed" };
     }
+  }
+
+  /** Whether a write failed (re-read after awaits, which the type checker cannot see). */
+  #writeFailedNow(): boolean {
+    return this.#writeFailed;
   }
 
   async #dropMessage(): Promise<void> {

@@ -1,3 +1,4 @@
+import { DEFAULT_SCHEDULE } from "../../mail/queue/schedule.js";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
@@ -255,6 +256,10 @@ function readSmtp(t: TableReader): SmtpOptions {
     relayPort: t.integer("relay_port", DEFAULTS.smtp.relayPort, 1, 65535),
     maxMessageSize: t.integer("max_message_size", DEFAULTS.smtp.maxMessageSize, 1024, 2 ** 40),
     aliases,
+    retryIntervalsMs: t.durations("retry_intervals", DEFAULT_SCHEDULE.intervalsMs),
+    queueLifetimeMs: t.duration("queue_lifetime", DEFAULT_SCHEDULE.lifetimeMs),
+    delayWarningMs: t.duration("delay_warning", DEFAULT_SCHEDULE.delayWarningMs),
+    destinationConcurrency: t.integer("destination_concurrency", 4, 1, 1000),
   };
 }
 

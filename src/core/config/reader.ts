@@ -1,3 +1,4 @@
+import { parseDuration } from "../duration.js";
 import { NetworkSet, parseSocketAddress, type SocketAddress } from "../address.js";
 import type { KeyPath } from "./locate.js";
 
@@ -106,6 +107,35 @@ export class TableReader {
       return fallback;
     }
     return n;
+  }
+
+  /** A duration: seconds as a number, or a string `"90s"`, `"30m"`, `"4h"`, `"5d"`; in ms. */
+  duration(key: string, fallbackMs: number): number {
+    const value = this.#get(key);
+    if (value === undefined) return fallbackMs;
+    const ms = parseDuration(typeof value === "bigint" ? Number(value) : value);
+    if (ms === undefined)
+      return this.#wrongType(key, value, 'a duration (seconds, or e.g. "30m", "4h", "5d")', fallbackMs);
+    return ms;
+  }
+
+  /** An array of durations (see {@link duration}). */
+  durations(key: string, fallbackMs: readonly number[]): number[] {
+    const value = this.#get(key);
+    if (value === undefined) return [...fallbackMs];
+    if (!Array.isArray(value) || value.length === 0) {
+      return this.#wrongType(key, value, 'a non-empty array of durations (e.g. ["1m", "15m", "1h"])', [
+        ...fallbackMs,
+      ]);
+    }
+    const out: number[] = [];
+    value.forEach((item: unknown, index) => {
+      const ms = parseDuration(typeof item === "bigint" ? Number(item) : item);
+      if (ms === undefined || ms === 0)
+        this.#wrongType(key, item, 'a duration above zero (e.g. "15m")', undefined, [index]);
+      else out.push(ms);
+    });
+    return out.length > 0 ? out : [...fallbackMs];
   }
 
   /** An array of strings, each checked by `check` (which returns a problem or undefined). */

@@ -1,6 +1,8 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fsyncDirectory } from "../../core/fs.js";
+import { fsyncDirectory, syncDirectory } from "../../core/fs.js";
+
+export { syncDirectory };
 import { withDotlock } from "./dotlock.js";
 import { MailStoreError, isErrno } from "./errors.js";
 import { STORE_LIMITS } from "./limits.js";
@@ -117,37 +119,4 @@ export function withUidlistLock<T>(folderDir: string, task: () => Promise<T>): P
     { staleMs: STORE_LIMITS.uidlistLockStaleMs, timeoutMs: STORE_LIMITS.uidlistLockTimeoutMs },
     task,
   );
-}
-
-interface DirSync {
-  running: Promise<void> | undefined;
-  next: Promise<void> | undefined;
-}
-const dirSyncs = new Map<string, DirSync>();
-
-/**
- * fsyncs a directory, sharing one fsync among the callers that arrive while one runs (group
- * commit): each caller's own link or rename happened before the fsync it waits for began.
- */
-export function syncDirectory(dir: string): Promise<void> {
-  let entry = dirSyncs.get(dir);
-  if (entry === undefined) {
-    entry = { running: undefined, next: undefined };
-    dirSyncs.set(dir, entry);
-  }
-  const state = entry;
-  if (state.running === undefined) {
-    state.running = fsyncDirectory(dir).finally(() => {
-      state.running = undefined;
-      if (state.next === undefined) dirSyncs.delete(dir);
-    });
-    return state.running;
-  }
-  state.next ??= state.running
-    .catch(() => undefined)
-    .then(() => {
-      state.next = undefined;
-      return syncDirectory(dir);
-    });
-  return state.next;
 }

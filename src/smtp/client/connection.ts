@@ -161,6 +161,11 @@ export class SmtpConnection {
     return this.#extensions ?? this.#session.extensions;
   }
 
+  /** The connection can send another message (not failed, not closed, not quit). */
+  get usable(): boolean {
+    return this.#error === null && !this.#session.finished && !this.#socket.destroyed && !this.#busy;
+  }
+
   /** TLS is in force. */
   get secure(): boolean {
     return this.#session.secure;

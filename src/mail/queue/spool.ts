@@ -1,0 +1,398 @@
+/**
+ * The queue on disk. A message is one file; what happened to its recipients is a second,
+ * append-only file beside it. Layout under `data_dir/queue/`:
+ *
+ *   incoming/ID    being received; never acknowledged, so removed at start-up
+ *   messages/ID    queued: one header line, then the message exactly as received
+ *   state/ID       outcome lines appended as deliveries finish (absent: nothing yet)
+ *   control/       requests from `portico queue` to the running server
+ *   manager.lock   the running queue manager's pid (a dot-lock)
+ *
+ * The header line is `PQ1 ` + JSON ({@link QueuedMeta}) + LF. A message is acknowledged
+ * (SMTP 250) only after its file is fsynced, renamed from incoming/ into messages/, and
+ * messages/ is fsynced (shared among the commits that arrive meanwhile: group commit).
+ * A crash at any point before leaves at most a file in incoming/, never acknowledged; a crash
+ * after leaves a complete, durable message. The state file is fsynced after each append, so
+ * a recipient recorded as delivered is not delivered again after a crash; a crash between a
+ * delivery and its record delivers that recipient twice (at-least-once, as every MTA).
+ */
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { fsyncDirectory, syncDirectory } from "../../core/fs.js";
+import type { Envelope, IncomingMessage } from "../envelope.js";
+
+const MAGIC = "PQ1 ";
+
+/** One recipient of a queued message, after alias expansion. */
+export interface QueuedRecipient {
+  /** Where it goes: a local account address, or a remote address. */
+  readonly address: string;
+  /** The address the client gave in RCPT TO (differs after alias or plus resolution). */
+  readonly original: string;
+  /** `local`: delivered into the account's Maildir; `remote`: relayed by MX. */
+  readonly route: "local" | "remote";
+  /** A Maildir folder for local delivery (plus-addressing to an existing folder); default INBOX. */
+  readonly folder?: string;
+  readonly notify?: Envelope["recipients"][number]["notify"];
+  readonly orcpt?: string;
+}
+
+/** The header of a queued message: its envelope, as it is kept on disk. */
+export interface QueuedMeta {
+  readonly id: string;
+  /** When it was accepted (ms since the epoch). */
+  readonly arrival: number;
+  readonly from: string;
+  readonly recipients: readonly QueuedRecipient[];
+  readonly body: Envelope["body"];
+  readonly smtputf8: boolean;
+  readonly ret?: "FULL" | "HDRS";
+  readonly envid?: string;
+  /** The client that handed it over (address, HELO, account), for logs and `queue show`. */
+  readonly client: { readonly address: string; readonly helo: string; readonly authenticatedAs?: string };
+  /** A DSN this server made (no DSN is ever sent about it). */
+  readonly bounce?: boolean;
+}
+
+/** What happened to one recipient in one attempt. */
+export type RecipientOutcome =
+  | { readonly kind: "delivered"; readonly reply: string; readonly host?: string }
+  | { readonly kind: "failed"; readonly reply: string; readonly status: string; readonly host?: string }
+  | { readonly kind: "deferred"; readonly reply: string; readonly status: string; readonly host?: string };
+
+/** One line of a state file. */
+export type StateRecord =
+  | { readonly t: number; readonly r: number; readonly o: RecipientOutcome }
+  /** The attempt finished; the next is due at `next` (ms). */
+  | { readonly t: number; readonly attempts: number; readonly next: number }
+  /** A delay warning was sent. */
+  | { readonly t: number; readonly warned: true };
+
+/** A queued message as read back: its header, the state lines folded. */
+export interface QueueEntry {
+  readonly meta: QueuedMeta;
+  /** Byte offset of the message content in the file. */
+  readonly contentOffset: number;
+  /** Size of the content in octets. */
+  readonly size: number;
+  /** The last outcome of each recipient (undefined: not tried yet). */
+  readonly outcomes: (RecipientOutcome | undefined)[];
+  attempts: number;
+  /** When the next attempt is due (ms); 0: now. */
+  next: number;
+  warned: boolean;
+}
+
+/** A recipient is done when it was delivered or failed for good. */
+export function isFinal(outcome: RecipientOutcome | undefined): boolean {
+  return outcome !== undefined && outcome.kind !== "deferred";
+}
+
+/** Queue ids: time-ordered, unique across processes, safe as file names. */
+export function newQueueId(now = Date.now()): string {
+  return `${now.toString(36).toUpperCase().padStart(9, "0")}${randomBytes(5).toString("hex").toUpperCase()}`;
+}
+
+const ID_PATTERN = /^[0-9A-Z]{9}[0-9A-F]{10}$/;
+
+/** Whether `text` looks like a queue id (it names a file; nothing else is accepted). */
+export function isQueueId(text: string): boolean {
+  return ID_PATTERN.test(text);
+}
+
+/** The queue directory: durable message files and their state. */
+export class Spool {
+  readonly incomingDir: string;
+  readonly messagesDir: string;
+  readonly stateDir: string;
+  readonly controlDir: string;
+  readonly lockPath: string;
+
+  constructor(readonly root: string) {
+    this.incomingDir = join(root, "incoming");
+    this.messagesDir = join(root, "messages");
+    this.stateDir = join(root, "state");
+    this.controlDir = join(root, "control");
+    this.lockPath = join(root, "manager.lock");
+  }
+
+  /** Makes the directories (durably) if missing. */
+  async init(): Promise<void> {
+    const made = await mkdir(this.root, { recursive: true, mode: 0o700 });
+    for (const dir of [this.incomingDir, this.messagesDir, this.stateDir, this.controlDir]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    }
+    await fsyncDirectory(this.root);
+    if (made !== undefined) await fsyncDirectory(join(this.root, ".."));
+  }
+
+  /** Removes what a crash left in incoming/ (never acknowledged). Returns how many. */
+  async sweepIncoming(): Promise<number> {
+    const names = await readdir(this.incomingDir).catch(() => [] as string[]);
+    for (const name of names) await unlink(join(this.incomingDir, name)).catch(() => undefined);
+    return names.length;
+  }
+
+  /**
+   * Starts a message: its header is written at once, the content streams after it. The
+   * returned message's `commit()` makes it durable and resolves with its id.
+   */
+  async create(meta: QueuedMeta): Promise<IncomingMessage & { readonly meta: QueuedMeta }> {
+    const incoming = join(this.incomingDir, meta.id);
+    const handle = await open(incoming, "wx", 0o600);
+    const header = Buffer.from(`${MAGIC}${JSON.stringify(meta)}\n`);
+    const content = new FileWriter(handle, header);
+    let settled = false;
+    const messagesDir = this.messagesDir;
+    return {
+      meta,
+      content,
+      async commit(): Promise<string> {
+        if (settled) throw new TypeError("Cannot commit: the message was already committed or aborted");
+        settled = true;
+        try {
+          await content.settled();
+        } catch (error) {
+          await unlink(incoming).catch(() => undefined);
+          throw error;
+        }
+        await rename(incoming, join(messagesDir, meta.id));
+        await syncDirectory(messagesDir);
+        return meta.id;
+      },
+      async abort(): Promise<void> {
+        if (settled) return;
+        settled = true;
+        content.destroy();
+        await content.settled().catch(() => undefined);
+        await unlink(incoming).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Writes a whole message (a DSN this server makes) durably. */
+  async put(meta: QueuedMeta, content: Uint8Array): Promise<void> {
+    const message = await this.create(meta);
+    message.content.end(content);
+    await message.commit();
+  }
+
+  /** The ids of the queued messages, oldest first. */
+  async ids(): Promise<string[]> {
+    const names = await readdir(this.messagesDir).catch(() => [] as string[]);
+    return names.filter(isQueueId).sort();
+  }
+
+  /** Reads a queued message's header and state; undefined if it is gone. */
+  async load(id: string): Promise<QueueEntry | undefined> {
+    let handle: FileHandle;
+    try {
+      handle = await open(join(this.messagesDir, id), "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    let meta: QueuedMeta;
+    let contentOffset: number;
+    let fileSize: number;
+    try {
+      fileSize = (await handle.stat()).size;
+      const head = Buffer.alloc(Math.min(fileSize, 1 << 20));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const end = head.subarray(0, bytesRead).indexOf(0x0a);
+      if (end < 0 || head.toString("latin1", 0, MAGIC.length) !== MAGIC) {
+        throw new Error(`Cannot read queue file ${id}: no header`);
+      }
+      meta = JSON.parse(head.toString("utf8", MAGIC.length, end)) as QueuedMeta;
+      contentOffset = end + 1;
+    } finally {
+      await handle.close();
+    }
+    const entry: QueueEntry = {
+      meta,
+      contentOffset,
+      size: fileSize - contentOffset,
+      outcomes: meta.recipients.map(() => undefined),
+      attempts: 0,
+      next: 0,
+      warned: false,
+    };
+    for (const record of await this.#readState(id)) applyState(entry, record);
+    return entry;
+  }
+
+  async #readState(id: string): Promise<StateRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(join(this.stateDir, id), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const records: StateRecord[] = [];
+    for (const line of text.split("\n")) {
+      // A crash mid-append leaves a torn last line: it is ignored (its outcome is redone).
+      if (line === "") continue;
+      try {
+        records.push(JSON.parse(line) as StateRecord);
+      } catch {
+        break;
+      }
+    }
+    return records;
+  }
+
+  /** Appends state records and fsyncs them. */
+  async record(id: string, records: readonly StateRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const path = join(this.stateDir, id);
+    const handle = await open(path, "a", 0o600);
+    try {
+      await handle.write(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The message content (after the header line) as a stream. */
+  content(
+    id: string,
+    entry: Pick<QueueEntry, "contentOffset">,
+  ): NodeJS.ReadableStream & AsyncIterable<Buffer> {
+    return createReadStream(join(this.messagesDir, id), {
+      start: entry.contentOffset,
+      highWaterMark: 64 * 1024,
+    });
+  }
+
+  /** Reads at most `limit` octets of the content. */
+  async readContent(id: string, entry: Pick<QueueEntry, "contentOffset">, limit: number): Promise<Buffer> {
+    const handle = await open(join(this.messagesDir, id), "r");
+    try {
+      const buffer = Buffer.alloc(limit);
+      let total = 0;
+      while (total < limit) {
+        const { bytesRead } = await handle.read(buffer, total, limit - total, entry.contentOffset + total);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+      }
+      return buffer.subarray(0, total);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Removes a message and its state (it is done, or deleted by `portico queue delete`). */
+  async remove(id: string): Promise<boolean> {
+    let removed = true;
+    await unlink(join(this.messagesDir, id)).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      removed = false;
+    });
+    await unlink(join(this.stateDir, id)).catch(() => undefined);
+    return removed;
+  }
+}
+
+/** Folds one state record into an entry. */
+export function applyState(entry: QueueEntry, record: StateRecord): void {
+  if ("o" in record) {
+    if (record.r >= 0 && record.r < entry.outcomes.length) entry.outcomes[record.r] = record.o;
+  } else if ("attempts" in record) {
+    entry.attempts = record.attempts;
+    entry.next = record.next;
+  } else {
+    entry.warned = true;
+  }
+}
+
+/**
+ * The content stream of a message being received: buffered writes to the file (after its
+ * header), fsynced and closed by `end()`. `closed()` resolves once the data is on disk.
+ */
+class FileWriter extends Writable {
+  readonly #handle: FileHandle;
+  #position = 0;
+  #done: Promise<void>;
+  #resolve!: () => void;
+  #reject!: (error: Error) => void;
+
+  constructor(handle: FileHandle, header: Buffer) {
+    super({ highWaterMark: 256 * 1024 });
+    this.#handle = handle;
+    this.#done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#done.catch(() => undefined);
+    this.cork();
+    this.write(header);
+    this.uncork();
+  }
+
+  /** Resolves when the content is fsynced and the file closed; rejects if writing failed. */
+  settled(): Promise<void> {
+    return this.#done;
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.#writeAll(chunks.map((c) => c.chunk)).then(() => {
+      callback();
+    }, callback);
+  }
+
+  override _write(chunk: Buffer, _encoding: string, callback: (error?: Error | null) => void): void {
+    this.#writeAll([chunk]).then(() => {
+      callback();
+    }, callback);
+  }
+
+  async #writeAll(buffers: Buffer[]): Promise<void> {
+    let total = 0;
+    for (const b of buffers) total += b.length;
+    let written = 0;
+    while (written < total) {
+      const pending = written === 0 ? buffers : [Buffer.concat(buffers).subarray(written)];
+      const { bytesWritten } = await this.#handle.writev(pending, this.#position);
+      written += bytesWritten;
+      this.#position += bytesWritten;
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#handle
+      .sync()
+      .then(() => this.#handle.close())
+      .then(
+        () => {
+          this.#resolve();
+          callback();
+        },
+        (error: unknown) => {
+          this.#reject(error as Error);
+          callback(error as Error);
+        },
+      );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.writableFinished) {
+      callback(error);
+      return;
+    }
+    this.#handle.close().then(
+      () => {
+        this.#reject(error ?? new Error("Cannot commit: the message was aborted"));
+        callback(error);
+      },
+      () => {
+        this.#reject(error ?? new Error("Cannot commit: the message was aborted"));
+        callback(error);
+      },
+    );
+  }
+}
