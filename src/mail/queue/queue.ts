@@ -259,18 +259,20 @@ export class MailQueue implements MessageSink {
       return;
     }
     // setTimeout holds at most 2^31-1 ms; a later attempt is re-armed when that fires.
+    const forced = delayMs === 0;
     live.timer = setTimeout(
       () => {
         live.timer = undefined;
-        this.#start(live);
+        this.#start(live, forced);
       },
       Math.min(delayMs, 2 ** 31 - 1),
     );
   }
 
-  #start(live: Live): void {
+  /** Runs an attempt if one is due (or `forced`: a flush, a new message). */
+  #start(live: Live, forced: boolean): void {
     if (this.#stopped || live.running || this.#live.get(live.entry.meta.id) !== live) return;
-    if (live.entry.next > this.#now() + 1000 && !live.again) {
+    if (!forced && live.entry.next > this.#now() + 1000) {
       this.#runSoon(live, live.entry.next - this.#now());
       return;
     }

@@ -147,7 +147,8 @@ export class Relay {
   ): Promise<{ kind: "done"; outcomes: RecipientOutcome[] } | { kind: "next"; outcome: RecipientOutcome }> {
     const target = this.#options.addressMap?.get(address) ?? { host: address, port: this.#options.port };
     const key = `${target.host}:${target.port}`;
-    const where = `${exchange}[${address}]:${target.port}`;
+    const name = exchange.replace(/\.$/, "");
+    const where = `${name}[${address}]:${target.port}`;
     let connection: SmtpConnection;
     let reused = false;
     const idle = this.#idle.get(key)?.pop();
@@ -180,8 +181,8 @@ export class Relay {
         outcomes: job.recipients.map((r) => {
           const refused = result.rejected.find((x) => x.rcpt === r.address);
           return refused
-            ? replyOutcome(refused.reply, where, exchange)
-            : { kind: "delivered", reply: final, host: exchange };
+            ? replyOutcome(refused.reply, where, name, "RCPT")
+            : { kind: "delivered", reply: final, host: name };
         }),
       };
     } catch (error) {
@@ -189,18 +190,18 @@ export class Relay {
         if (connection.usable) this.#keep(key, connection);
         else connection.close();
         if (error.stage === "greeting" || error.stage === "EHLO" || error.stage === "HELO") {
-          return { kind: "next", outcome: replyOutcome(replyOf(error), where, exchange, true) };
+          return { kind: "next", outcome: replyOutcome(replyOf(error), where, name, error.stage) };
         }
         if (error.stage === "RCPT" && error.rejected.length > 0) {
           return {
             kind: "done",
             outcomes: job.recipients.map((r) => {
               const refused = error.rejected.find((x) => x.rcpt === r.address);
-              return replyOutcome(refused?.reply ?? replyOf(error), where, exchange);
+              return replyOutcome(refused?.reply ?? replyOf(error), where, name, "RCPT");
             }),
           };
         }
-        const outcome = replyOutcome(replyOf(error), where, exchange);
+        const outcome = replyOutcome(replyOf(error), where, name, error.stage);
         return { kind: "done", outcomes: job.recipients.map(() => outcome) };
       }
       connection.close();
@@ -210,7 +211,7 @@ export class Relay {
           kind: "failed",
           status: "5.6.7",
           reply: `553 5.6.7 ${error.message} (${where})`,
-          host: exchange,
+          host: name,
         };
         return { kind: "done", outcomes: job.recipients.map(() => outcome) };
       }
@@ -268,8 +269,18 @@ function replyOf(error: SmtpReplyError): Reply {
   };
 }
 
-function replyOutcome(reply: Reply, where: string, host: string, connectionLevel = false): RecipientOutcome {
-  const text = `${replyToText(reply)} (in reply to ${connectionLevel ? "the greeting" : "the transaction"}, ${where})`;
+/** The reply as a bounce quotes it, e.g. `550 5.1.1 No such user (in reply to RCPT TO, host[addr]:port)`. */
+function replyOutcome(reply: Reply, where: string, host: string, stage: string): RecipientOutcome {
+  const connectionLevel = stage === "greeting" || stage === "EHLO" || stage === "HELO";
+  const command =
+    stage === "MAIL"
+      ? "MAIL FROM"
+      : stage === "RCPT"
+        ? "RCPT TO"
+        : stage === "DATA" || stage === "BDAT"
+          ? `end of ${stage}`
+          : stage;
+  const text = `${replyToText(reply).replace(/\n/g, " / ")} (in reply to ${command}, from ${where})`;
   const status = reply.enhanced ?? `${String(reply.code)[0]}.0.0`;
   return reply.code >= 500 && !connectionLevel
     ? { kind: "failed", reply: text, status, host }

@@ -23,7 +23,7 @@ const SINK = "/usr/sbin/smtp-sink";
 /** Starts smtp-sink with extra `args` (`["-r", "MAIL"]`, `["-f", "RCPT"]`, …). */
 export async function startSmtpSink(
   args: readonly string[] = [],
-  options: { dump?: boolean } = {},
+  options: { dump?: boolean; port?: number } = {},
 ): Promise<RunningSink> {
   if (!existsSync(SINK))
     throw new Error("Cannot start smtp-sink: it is not installed (apt-get install postfix)");
@@ -31,7 +31,7 @@ export async function startSmtpSink(
   await chmod(dir, 0o777);
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    const port = options.port ?? 20_000 + Math.floor(Math.random() * 40_000);
     const dump = options.dump === true ? ["-d", `${dir}/%H%M%S.`] : [];
     const child = spawn(SINK, ["-u", "postfix", ...dump, ...args, `127.0.0.1:${port}`, "64"], {
       stdio: ["ignore", "ignore", "pipe"],
