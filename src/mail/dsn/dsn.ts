@@ -610,17 +610,19 @@ function fold(line: string, first = true): string {
   if (line.length <= FOLD_WIDTH) return line;
   let out = "";
   let rest = line;
-  // Never fold before the first word of the value (no line of only the field name).
-  let minimum = first ? line.indexOf(":") + 2 : 1;
+  // The value begins after "Name: "; a continuation line after its leading blank.
+  let from = first ? line.indexOf(":") + 2 : 1;
   while (rest.length > FOLD_WIDTH) {
+    // A fold must leave something other than blanks before it (RFC 5322 §3.2.2).
+    let lowest = from;
+    while (lowest < rest.length && rest.charCodeAt(lowest) === 0x20) lowest++;
+    lowest++;
     let at = rest.lastIndexOf(" ", FOLD_WIDTH);
-    if (at < minimum) at = rest.indexOf(" ", Math.max(minimum, FOLD_WIDTH + 1));
+    if (at < lowest) at = rest.indexOf(" ", lowest);
     if (at < 0) break;
-    // A folded line must hold more than whitespace (RFC 5322 §3.2.2).
-    if (rest.slice(0, at).trim() === "") break;
     out += `${rest.slice(0, at)}\r\n`;
     rest = rest.slice(at);
-    minimum = 1;
+    from = 1;
   }
   return out + rest;
 }
