@@ -54,6 +54,9 @@ export async function startMailService(options: SmtpOptions, runtime: MailRuntim
     resolveMx: (domain) => resolver.resolveMx(domain),
     port: options.relayPort,
     helo: runtime.hostname,
+    // Mail leaves from the address it arrives at (Postfix's smtp_bind_address), unless that is
+    // a wildcard: the receiving side then sees, and may check, the MTA's own address.
+    ...(bindAddress(options) !== undefined && { localAddress: bindAddress(options)! }),
     logger: log,
     trace: runtime.trace,
   });
@@ -100,4 +103,10 @@ export async function startMailService(options: SmtpOptions, runtime: MailRuntim
       await queue.stop(graceMs);
     },
   };
+}
+
+/** The first MTA listen address, if it names one interface (not 0.0.0.0 or ::). */
+function bindAddress(options: SmtpOptions): string | undefined {
+  const host = options.listen[0]?.host;
+  return host === undefined || host === "0.0.0.0" || host === "::" ? undefined : host;
 }

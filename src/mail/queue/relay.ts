@@ -11,6 +11,7 @@
  * could be reached, everyone is deferred with the last connection error, to be retried.
  */
 import { isIP } from "node:net";
+import { isLoopback } from "../../core/address.js";
 import { ProtocolError, TimeoutError } from "../../core/errors.js";
 import type { Logger, TraceSink } from "../../core/log.js";
 import type { MxResult } from "../../dns/resolver/mx.js";
@@ -45,6 +46,8 @@ export interface RelayOptions {
   readonly port: number;
   /** Our EHLO name. */
   readonly helo: string;
+  /** The address outgoing connections come from (IPv4 targets only); default the system's choice. */
+  readonly localAddress?: string;
   readonly logger: Logger;
   readonly trace?: TraceSink | undefined;
   readonly timeouts?: Partial<SmtpTimeouts>;
@@ -227,6 +230,7 @@ export class Relay {
       port,
       helo: this.#options.helo,
       servername: exchange,
+      ...(this.#bindable(host) && { localAddress: this.#options.localAddress! }),
       ...(this.#options.trace !== undefined && { trace: this.#options.trace }),
       ...(this.#options.timeouts !== undefined && { timeouts: this.#options.timeouts }),
     };
@@ -241,6 +245,14 @@ export class Relay {
       }
       throw error;
     }
+  }
+
+  /** Whether to connect to `host` from the configured local address: same family, and a
+   * loopback source only towards loopback (it cannot reach anything else). */
+  #bindable(host: string): boolean {
+    const local = this.#options.localAddress;
+    if (local === undefined || isIP(host) !== isIP(local)) return false;
+    return !isLoopback(local) || isLoopback(host);
   }
 
   #keep(key: string, connection: SmtpConnection): void {

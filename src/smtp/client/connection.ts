@@ -58,6 +58,8 @@ export interface ConnectSmtpOptions {
   readonly host: string;
   /** Default 465 for `tls: "implicit"`, else 25. */
   readonly port?: number;
+  /** The local address to connect from (an MTA's own address); default the system's choice. */
+  readonly localAddress?: string;
   /** The EHLO argument; default this machine's host name. */
   readonly helo?: string;
   /** Default `"starttls"` (opportunistic). */
@@ -455,8 +457,13 @@ function open(options: ConnectSmtpOptions, tls: SmtpTlsMode, timeoutMs: number):
             rejectUnauthorized: options.verify ?? true,
             ...(options.ca !== undefined && { ca: options.ca }),
             minVersion: "TLSv1.2",
+            ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
           })
-        : netConnect({ host: options.host, port });
+        : netConnect({
+            host: options.host,
+            port,
+            ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+          });
     const signal = options.signal;
     const fail = (error: Error): void => {
       clearTimeout(timer);
