@@ -204,3 +204,21 @@ test("the embedded default has every service on 127.0.0.1 at PRODUCT.md's ports"
     [2587, 2465, 2995, 2993],
   );
 });
+
+test("[smtp] queue keys: durations as seconds or with units, defaults, bad values", () => {
+  const o = parseConfig(
+    '[smtp]\nretry_intervals = ["30s", 60, "1.5h"]\nqueue_lifetime = "2d"\ndelay_warning = 0\ndestination_concurrency = 2\n',
+    "/x/p.toml",
+  );
+  assert.deepEqual(o.smtp?.retryIntervalsMs, [30_000, 60_000, 5_400_000]);
+  assert.equal(o.smtp?.queueLifetimeMs, 2 * 86_400_000);
+  assert.equal(o.smtp?.delayWarningMs, 0);
+  assert.equal(o.smtp?.destinationConcurrency, 2);
+  const d = parseConfig("[smtp]\n", "/x/p.toml");
+  assert.equal(d.smtp?.queueLifetimeMs, 5 * 86_400_000);
+  assert.equal(d.smtp?.delayWarningMs, 4 * 3_600_000);
+  const out = problems('[smtp]\nqueue_lifetime = "five days"\nretry_intervals = ["1m", "0s"]\n');
+  assert.equal(out.length, 2);
+  assert.match(out[0]!, /:2: smtp\.queue_lifetime: .*duration/);
+  assert.match(out[1]!, /:3: smtp\.retry_intervals\[1\]: .*duration above zero/);
+});
