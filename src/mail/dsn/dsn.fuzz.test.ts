@@ -70,7 +70,9 @@ test(`composeDsn gives a well-formed message for any input (${ITERATIONS} report
         status: pick(["5.1.1", "4.4.7", "2.0.0", "5.7.26"]),
         ...(int(2) === 0 && { remoteMta: text(10) }),
         ...(reply
-          ? { diagnosticCode: { code: 550, lines: Array.from({ length: int(4) }, () => text(30)) } }
+          ? int(2) === 0
+            ? { diagnosticCode: { code: 550, lines: Array.from({ length: int(4) }, () => text(30)) } }
+            : { diagnosticCode: text(60) }
           : int(2) === 0
             ? { diagnosticCode: { type: text(5), text: text(40) } }
             : {}),

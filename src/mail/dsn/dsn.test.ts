@@ -242,6 +242,20 @@ describe("failure reports", () => {
     assert.equal(returned.inner!.body, "Meet at the caf\u00e9 at noon.\r\n-- \r\nSender\r\n");
   });
 
+  test("a reply given as text, one line per reply line, is quoted the same way", async () => {
+    const asText =
+      "550-5.1.1 <bad@remote.test>: Recipient address rejected:\n550 5.1.1 Please check the address\n";
+    const m = await python(composeDsn(failure({}, { diagnosticCode: asText })).message);
+    assert.equal(
+      field(m.parts[1]!.blocks![1]!, "Diagnostic-Code"),
+      "smtp; 550-5.1.1 <bad@remote.test>: Recipient address rejected: 550 5.1.1 Please check the address",
+    );
+    assert.match(
+      m.parts[0]!.text!,
+      /said:\r\n {4}550-5\.1\.1 <bad@remote\.test>: Recipient address rejected:\r\n {4}550 5\.1\.1 Please/,
+    );
+  });
+
   test("long fields are folded at 78 columns, and unfold to the same text", () => {
     const dsn = composeDsn(failure());
     const status = dsn.message

@@ -44,10 +44,11 @@ export interface DsnRecipient {
   /** The host that answered, for the Remote-MTA field (type "dns"). */
   readonly remoteMta?: string;
   /**
-   * The remote server's reply (every line is quoted, as RFC 3461 §9.2 shows), or another
+   * The remote server's reply (every line is quoted, as RFC 3461 §9.2 shows): parsed, or as
+   * text with one reply line per line (`"550-5.1.1 No such user\n550 5.1.1 Bye"`); or another
    * kind of diagnostic. RFC 3461 §6.3(i) requires the reply for a failed relay attempt.
    */
-  readonly diagnosticCode?: Reply | DsnDiagnostic;
+  readonly diagnosticCode?: Reply | string | DsnDiagnostic;
   /** The command the reply answered ("RCPT TO", "end of DATA"), for the explanation. */
   readonly inReplyTo?: string;
   readonly lastAttemptDate?: Date;
@@ -387,7 +388,7 @@ function recipientExplanation(r: DsnRecipient): string[] {
   const who = `<${clean(r.finalRecipient, true)}>`;
   const host = r.remoteMta === undefined ? undefined : clean(r.remoteMta, true);
   const d = r.diagnosticCode;
-  if (d !== undefined && "lines" in d) {
+  if (d !== undefined && (typeof d === "string" || "lines" in d)) {
     const lines = [
       ...wrap(`${who}: host ${host ?? "(unknown)"} said:`, 4),
       ...replyLines(d).map((l) => `    ${l}`),
@@ -411,7 +412,12 @@ function recipientExplanation(r: DsnRecipient): string[] {
 }
 
 /** The reply as the server sent it, one entry per line, enhanced code on each (RFC 2034 §4). */
-function replyLines(reply: Reply): string[] {
+function replyLines(reply: Reply | string): string[] {
+  if (typeof reply === "string") {
+    const lines = reply.split(/\r?\n/).map((line) => clean(line, true).trimEnd());
+    while (lines.length > 1 && lines.at(-1) === "") lines.pop();
+    return lines;
+  }
   // Controls become "?" first: a CR or LF in the text must not start a line of its own.
   const lines = reply.lines.map((line) => clean(line, true));
   return formatReply(reply.code, lines, reply.enhanced)
@@ -482,7 +488,7 @@ function deliveryStatus(input: DsnInput, international: boolean, dateOptions: { 
       // RFC 3461 §9.2: each line after the first of a multi-line reply begins with a space,
       // which is a folding point, so a reader unfolds the reply to one line.
       const text =
-        "lines" in d
+        typeof d === "string" || "lines" in d
           ? `smtp; ${replyLines(d)
               .map((line) => clean(line, international))
               .join("\r\n ")}`

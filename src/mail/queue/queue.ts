@@ -18,10 +18,12 @@ import { silentLogger, type Logger } from "../../core/log.js";
 import type { Envelope, IncomingMessage, MessageSink } from "../envelope.js";
 import type { MailRouter } from "../router.js";
 import { deliver, MailStoreError } from "../store/index.js";
+import { DSN_RETURN_LIMIT } from "../dsn/index.js";
 import { makeDsn, type DsnKind, type DsnRecipient } from "./bounce.js";
 import type { Relay, RelayJob } from "./relay.js";
 import { DEFAULT_SCHEDULE, expired, nextAttempt, type RetrySchedule } from "./schedule.js";
 import {
+  describeOutcome,
   isFinal,
   isQueueId,
   newQueueId,
@@ -306,7 +308,7 @@ export class MailQueue implements MessageSink {
         outcomes.set(i, {
           kind: "failed",
           status: "4.4.7",
-          reply: `Message expired after ${Math.round((now - meta.arrival) / 3_600_000)} hours in the queue; last error: ${last?.reply ?? "none"}`,
+          reply: `451 4.4.7 Message expired after ${Math.round((now - meta.arrival) / 3_600_000)} hours in the queue; last error: ${last ? describeOutcome(last) : "none"}`,
         });
       }
     } else {
@@ -334,7 +336,7 @@ export class MailQueue implements MessageSink {
       entry.outcomes[i] = outcome;
       records.push({ t, r: i, o: outcome });
       this.#log.info(
-        { id: meta.id, to: meta.recipients[i]!.address, status: outcome.kind, reply: outcome.reply },
+        { id: meta.id, to: meta.recipients[i]!.address, status: outcome.kind, reply: describeOutcome(outcome) },
         outcome.kind === "delivered" ? "delivered" : outcome.kind === "failed" ? "bounced" : "deferred",
       );
     }
@@ -439,19 +441,16 @@ export class MailQueue implements MessageSink {
     const notifyKey = kind === "failure" ? "FAILURE" : kind === "delay" ? "DELAY" : "SUCCESS";
     const chosen = items.filter(([i]) => wants(meta.recipients[i]!, notifyKey));
     if (chosen.length === 0) return;
-    const original = await this.spool.readContent(meta.id, entry, Math.min(entry.size, 10 * 1024 * 1024));
-    const recipients: DsnRecipient[] = chosen.map(([i, outcome]) => {
-      const r = meta.recipients[i]!;
-      return { recipient: r, outcome };
-    });
+    const original = await this.spool.readContent(meta.id, entry, Math.min(entry.size, DSN_RETURN_LIMIT + 1));
+    const recipients: DsnRecipient[] = chosen.map(([i, outcome]) => ({ recipient: meta.recipients[i]!, outcome }));
     const now = this.#now();
-    const content = makeDsn({
+    const dsn = makeDsn({
       kind,
       hostname: this.#options.hostname,
       meta,
       recipients,
       original,
-      originalComplete: original.length === entry.size,
+      originalSize: entry.size,
       date: new Date(now),
       willRetryUntil: new Date(meta.arrival + this.#schedule.lifetimeMs),
     });
@@ -464,8 +463,8 @@ export class MailQueue implements MessageSink {
         original: meta.from,
         route: d.route,
       })),
-      body: "8BITMIME",
-      smtputf8: meta.smtputf8,
+      body: dsn.envelope.body,
+      smtputf8: dsn.envelope.smtputf8,
       client: { address: "127.0.0.1", helo: this.#options.hostname },
       bounce: true,
     };
@@ -473,13 +472,13 @@ export class MailQueue implements MessageSink {
       this.#log.warn({ id: meta.id, to: meta.from }, "no one to send the DSN to (unknown local sender)");
       return;
     }
-    await this.spool.put(dsnMeta, content);
+    await this.spool.put(dsnMeta, dsn.message);
     this.#log.info(
       { id: meta.id, dsn: dsnMeta.id, kind, to: meta.from },
       "delivery status notification queued",
     );
-    const dsn = await this.spool.load(dsnMeta.id);
-    if (dsn) this.#admit(dsn);
+    const queued = await this.spool.load(dsnMeta.id);
+    if (queued) this.#admit(queued);
   }
 
   async #readControl(): Promise<void> {
@@ -527,7 +526,7 @@ export function listing(entry: QueueEntry): QueueListing {
       return {
         address: r.address,
         status: o === undefined ? "pending" : o.kind,
-        ...(o !== undefined && { reply: o.reply }),
+        ...(o !== undefined && { reply: describeOutcome(o) }),
       };
     }),
   };

@@ -178,14 +178,14 @@ export class Relay {
         content: job.content(),
       });
       this.#keep(key, connection);
-      const final = `${replyToText(result.finalReply)} (from ${where})`;
+      const final = replyToText(result.finalReply);
       return {
         kind: "done",
         outcomes: job.recipients.map((r) => {
           const refused = result.rejected.find((x) => x.rcpt === r.address);
           return refused
             ? replyOutcome(refused.reply, where, name, "RCPT")
-            : { kind: "delivered", reply: final, host: name };
+            : { kind: "delivered", reply: final, host: name, remote: where, inReplyTo: "end of DATA" };
         }),
       };
     } catch (error) {
@@ -213,7 +213,8 @@ export class Relay {
         const outcome: RecipientOutcome = {
           kind: "failed",
           status: "5.6.7",
-          reply: `553 5.6.7 ${error.message} (${where})`,
+          reply: `553 5.6.7 ${error.message}`,
+          remote: where,
           host: name,
         };
         return { kind: "done", outcomes: job.recipients.map(() => outcome) };
@@ -281,7 +282,7 @@ function replyOf(error: SmtpReplyError): Reply {
   };
 }
 
-/** The reply as a bounce quotes it, e.g. `550 5.1.1 No such user (in reply to RCPT TO, host[addr]:port)`. */
+/** A remote reply as an outcome: 5xx fails (except to the greeting/EHLO: next host), else defers. */
 function replyOutcome(reply: Reply, where: string, host: string, stage: string): RecipientOutcome {
   const connectionLevel = stage === "greeting" || stage === "EHLO" || stage === "HELO";
   const command =
@@ -292,11 +293,12 @@ function replyOutcome(reply: Reply, where: string, host: string, stage: string):
         : stage === "DATA" || stage === "BDAT"
           ? `end of ${stage}`
           : stage;
-  const text = `${replyToText(reply).replace(/\n/g, " / ")} (in reply to ${command}, from ${where})`;
+  const text = replyToText(reply);
   const status = reply.enhanced ?? `${String(reply.code)[0]}.0.0`;
+  const detail = { reply: text, host, remote: where, inReplyTo: command };
   return reply.code >= 500 && !connectionLevel
-    ? { kind: "failed", reply: text, status, host }
-    : { kind: "deferred", reply: text, status: status.replace(/^5/, "4"), host };
+    ? { kind: "failed", status, ...detail }
+    : { kind: "deferred", status: status.replace(/^5/, "4"), ...detail };
 }
 
 function connectionOutcome(error: unknown, where: string): RecipientOutcome {

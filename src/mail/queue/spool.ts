@@ -57,11 +57,31 @@ export interface QueuedMeta {
   readonly bounce?: boolean;
 }
 
-/** What happened to one recipient in one attempt. */
+/**
+ * What happened to one recipient in one attempt. `reply` is an SMTP reply, one line per line
+ * (the remote server's when `remote` names it, else our own); `inReplyTo` the command it
+ * answered ("RCPT TO", "end of DATA").
+ */
 export type RecipientOutcome =
-  | { readonly kind: "delivered"; readonly reply: string; readonly host?: string }
-  | { readonly kind: "failed"; readonly reply: string; readonly status: string; readonly host?: string }
-  | { readonly kind: "deferred"; readonly reply: string; readonly status: string; readonly host?: string };
+  | ({ readonly kind: "delivered" } & OutcomeDetail)
+  | ({ readonly kind: "failed"; readonly status: string } & OutcomeDetail)
+  | ({ readonly kind: "deferred"; readonly status: string } & OutcomeDetail);
+
+interface OutcomeDetail {
+  readonly reply: string;
+  /** The server that answered: `name[address]:port`. */
+  readonly remote?: string;
+  /** Its host name (the DSN's Remote-MTA). */
+  readonly host?: string;
+  readonly inReplyTo?: string;
+}
+
+/** An outcome in one line, as logs and `portico queue` show it. */
+export function describeOutcome(o: RecipientOutcome): string {
+  const reply = o.reply.replace(/\n/g, " / ");
+  if (o.remote === undefined) return reply;
+  return `${reply} (${o.inReplyTo !== undefined ? `in reply to ${o.inReplyTo}, ` : ""}from ${o.remote})`;
+}
 
 /** One line of a state file. */
 export type StateRecord =
