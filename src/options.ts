@@ -85,6 +85,8 @@ export interface SmtpOptions extends ListenOptions {
   readonly delayWarningMs?: number;
   /** Deliveries at once to one destination domain (default 4). */
   readonly destinationConcurrency?: number;
+  /** Load balancers that prefix connections with a PROXY protocol header (v1/v2). */
+  readonly proxyProtocol?: NetworkSet;
 }
 
 /** `[pop3]` and `[imap]`: a STARTTLS/STLS port and an implicit-TLS port. */

@@ -2,7 +2,8 @@ import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, type Server, type Socket } from "node:net";
 import type { SecureContext, TLSSocket } from "node:tls";
 import { TLSSocket as TlsSocketClass } from "node:tls";
-import { formatSocketAddress, type SocketAddress } from "./address.js";
+import { formatSocketAddress, type NetworkSet, type SocketAddress } from "./address.js";
+import { readProxyHeader } from "./proxy/read.js";
 import { ListenError } from "./errors.js";
 import { connectionId, type Logger, type TraceDirection, type TraceSink } from "./log.js";
 import { upgradeServerSocket } from "./tls.js";
@@ -14,7 +15,15 @@ export interface ListenSpec {
   readonly address: SocketAddress;
   /** Implicit TLS (SMTPS, POP3S, IMAPS): the handshake happens before the session starts. */
   readonly tls?: SecureContext;
+  /**
+   * Load balancers whose connections open with a PROXY protocol header (v1 or v2): from these
+   * addresses the header is required, and the session sees the client it names.
+   */
+  readonly proxyFrom?: NetworkSet;
 }
+
+/** How long a trusted proxy has to send its header (HAProxy's spec: a few seconds). */
+const PROXY_HEADER_TIMEOUT_MS = 5_000;
 
 /** Caps on connections, shared by every TCP service; each protocol picks its values. */
 export interface ConnectionLimits {
@@ -72,11 +81,13 @@ export class Connection {
     log: Logger,
     trace: TraceSink | undefined,
     idleMs: number,
+    /** The client a PROXY header named (the socket's peer is then the proxy). */
+    peer?: { readonly address: string; readonly port: number },
   ) {
     this.id = connectionId(service);
     this.#socket = socket;
-    this.remoteAddress = socket.remoteAddress ?? "?";
-    this.remotePort = socket.remotePort ?? 0;
+    this.remoteAddress = peer?.address ?? socket.remoteAddress ?? "?";
+    this.remotePort = peer?.port ?? socket.remotePort ?? 0;
     this.localAddress = socket.localAddress ?? "?";
     this.localPort = socket.localPort ?? 0;
     this.listenKey = spec.key;
@@ -261,14 +272,34 @@ export class TcpService {
     });
     socket.setTimeout(this.#limits.idleTimeoutMs);
     socket.setKeepAlive(true, 60_000);
+    if (spec.proxyFrom?.has(ip.replace(/^::ffff:(?=\d+\.)/i, "")) === true) {
+      readProxyHeader(socket, PROXY_HEADER_TIMEOUT_MS).then(
+        (proxied) => {
+          this.#log.debug({ proxy: ip, client: proxied.source.address }, "PROXY header");
+          this.#secure(socket, spec, proxied.proxied ? proxied.source : undefined);
+          if (spec.tls === undefined) socket.resume();
+        },
+        (error: unknown) => {
+          this.#log.warn({ err: error, remote: ip }, "bad or missing PROXY header; connection closed");
+          socket.destroy();
+        },
+      );
+      return;
+    }
+    this.#secure(socket, spec, undefined);
+  }
+
+  /** Runs the implicit-TLS handshake if the listener has one, then starts the session. */
+  #secure(socket: Socket, spec: ListenSpec, peer: { address: string; port: number } | undefined): void {
+    const ip = socket.remoteAddress ?? "?";
     if (spec.tls === undefined) {
-      this.#start(socket, spec);
+      this.#start(socket, spec, socket, peer);
       return;
     }
     upgradeServerSocket(socket, spec.tls, this.#limits.handshakeTimeoutMs ?? 30_000).then(
       (secure) => {
         secure.setTimeout(this.#limits.idleTimeoutMs);
-        this.#start(secure, spec, socket);
+        this.#start(secure, spec, socket, peer);
       },
       (error: unknown) => {
         this.#log.debug({ err: error, remote: ip }, "TLS handshake failed");
@@ -277,7 +308,12 @@ export class TcpService {
     );
   }
 
-  #start(socket: Socket, spec: ListenSpec, tracked: Socket = socket): void {
+  #start(
+    socket: Socket,
+    spec: ListenSpec,
+    tracked: Socket,
+    peer: { address: string; port: number } | undefined,
+  ): void {
     const connection = new Connection(
       socket,
       spec,
@@ -285,6 +321,7 @@ export class TcpService {
       this.#log,
       this.#trace,
       this.#limits.idleTimeoutMs,
+      peer,
     );
     this.#open.set(tracked, connection);
     connection.log.debug({ listen: spec.key, tls: spec.tls !== undefined }, "connected");

@@ -118,10 +118,14 @@ export async function startSmtpService(options: SmtpOptions, runtime: SmtpRuntim
     ["smtp.submission", "submission"],
     ["smtp.submissions", "submission"],
   ]);
+  const proxy =
+    options.proxyProtocol !== undefined && options.proxyProtocol.networks.length > 0
+      ? { proxyFrom: options.proxyProtocol }
+      : {};
   const specs: ListenSpec[] = [
-    ...options.listen.map((address) => ({ key: "smtp.listen", address })),
-    ...options.submission.map((address) => ({ key: "smtp.submission", address })),
-    ...options.submissions.map((address) => ({ key: "smtp.submissions", address, tls: context! })),
+    ...options.listen.map((address) => ({ key: "smtp.listen", address, ...proxy })),
+    ...options.submission.map((address) => ({ key: "smtp.submission", address, ...proxy })),
+    ...options.submissions.map((address) => ({ key: "smtp.submissions", address, tls: context!, ...proxy })),
   ];
   const service = new TcpService({
     name: "smtp",
