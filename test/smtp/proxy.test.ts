@@ -79,7 +79,7 @@ test("PROXY v1/v2 from a configured proxy: the session sees the client it names"
     String(port),
     "--quit-after",
     "RCPT",
-  ]).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+  ]).catch((error: unknown) => ({ stdout: (error as { stdout: string }).stdout }));
   assert.match(denied.stdout, /550 5\.7\.1 Relay access denied/);
 
   // Without a header the connection is closed, unanswered (the spec: never guess).
