@@ -83,7 +83,7 @@ export interface SmtpOptions extends ListenOptions {
   readonly queueLifetimeMs?: number;
   /** When the sender is warned that a message is delayed, in ms; 0: never (default 4 h). */
   readonly delayWarningMs?: number;
-  /** Deliveries at once to one destination domain (default 4). */
+  /** Deliveries at once to one destination domain (default 20, as Postfix's default_destination_concurrency_limit). */
   readonly destinationConcurrency?: number;
   /** Load balancers that prefix connections with a PROXY protocol header (v1/v2). */
   readonly proxyProtocol?: NetworkSet;

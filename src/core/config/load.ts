@@ -259,7 +259,7 @@ function readSmtp(t: TableReader): SmtpOptions {
     retryIntervalsMs: t.durations("retry_intervals", DEFAULT_SCHEDULE.intervalsMs),
     queueLifetimeMs: t.duration("queue_lifetime", DEFAULT_SCHEDULE.lifetimeMs),
     delayWarningMs: t.duration("delay_warning", DEFAULT_SCHEDULE.delayWarningMs),
-    destinationConcurrency: t.integer("destination_concurrency", 4, 1, 1000),
+    destinationConcurrency: t.integer("destination_concurrency", 20, 1, 1000),
     proxyProtocol: t.networks("proxy_protocol", []),
   };
 }

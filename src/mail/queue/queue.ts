@@ -46,7 +46,7 @@ export interface MailQueueOptions {
   readonly layout: DataLayout;
   readonly relay: Relay;
   readonly schedule?: RetrySchedule;
-  /** Deliveries at once to one destination domain (default 4). */
+  /** Deliveries at once to one destination domain (default 20, as Postfix's default_destination_concurrency_limit). */
   readonly destinationConcurrency?: number;
   /** Remote deliveries at once in all (default 64). */
   readonly concurrency?: number;
@@ -189,8 +189,7 @@ export class MailQueue implements MessageSink {
       content: message.content,
       commit: async () => {
         const id = await message.commit();
-        const entry = await this.spool.load(id);
-        if (entry) this.#admit(entry);
+        this.#admit(message.entry());
         return id;
       },
       abort: () => message.abort(),
@@ -336,7 +335,12 @@ export class MailQueue implements MessageSink {
       entry.outcomes[i] = outcome;
       records.push({ t, r: i, o: outcome });
       this.#log.info(
-        { id: meta.id, to: meta.recipients[i]!.address, status: outcome.kind, reply: describeOutcome(outcome) },
+        {
+          id: meta.id,
+          to: meta.recipients[i]!.address,
+          status: outcome.kind,
+          reply: describeOutcome(outcome),
+        },
         outcome.kind === "delivered" ? "delivered" : outcome.kind === "failed" ? "bounced" : "deferred",
       );
     }
@@ -366,8 +370,10 @@ export class MailQueue implements MessageSink {
         records.push({ t, warned: true });
       }
     }
-    await this.spool.record(meta.id, records);
+    // Done: the message file goes; no need to record outcomes first (a crash in between
+    // delivers again, exactly as a crash between a delivery and its record would).
     if (done) await this.spool.remove(meta.id);
+    else await this.spool.record(meta.id, records);
   }
 
   async #deliverLocal(entry: QueueEntry, recipient: QueuedRecipient): Promise<RecipientOutcome> {
@@ -402,7 +408,7 @@ export class MailQueue implements MessageSink {
     const meta = entry.meta;
     let limit = this.#destinations.get(domain);
     if (!limit) {
-      limit = new Semaphore(this.#options.destinationConcurrency ?? 4);
+      limit = new Semaphore(this.#options.destinationConcurrency ?? 20);
       this.#destinations.set(domain, limit);
     }
     const job: RelayJob = {
@@ -442,7 +448,10 @@ export class MailQueue implements MessageSink {
     const chosen = items.filter(([i]) => wants(meta.recipients[i]!, notifyKey));
     if (chosen.length === 0) return;
     const original = await this.spool.readContent(meta.id, entry, Math.min(entry.size, DSN_RETURN_LIMIT + 1));
-    const recipients: DsnRecipient[] = chosen.map(([i, outcome]) => ({ recipient: meta.recipients[i]!, outcome }));
+    const recipients: DsnRecipient[] = chosen.map(([i, outcome]) => ({
+      recipient: meta.recipients[i]!,
+      outcome,
+    }));
     const now = this.#now();
     const dsn = makeDsn({
       kind,

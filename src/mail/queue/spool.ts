@@ -160,7 +160,9 @@ export class Spool {
    * Starts a message: its header is written at once, the content streams after it. The
    * returned message's `commit()` makes it durable and resolves with its id.
    */
-  async create(meta: QueuedMeta): Promise<IncomingMessage & { readonly meta: QueuedMeta }> {
+  async create(
+    meta: QueuedMeta,
+  ): Promise<IncomingMessage & { readonly meta: QueuedMeta; readonly entry: () => QueueEntry }> {
     const incoming = join(this.incomingDir, meta.id);
     const handle = await open(incoming, "wx", 0o600);
     const header = Buffer.from(`${MAGIC}${JSON.stringify(meta)}\n`);
@@ -170,6 +172,16 @@ export class Spool {
     return {
       meta,
       content,
+      /** The committed message as load() would read it back, without reading it. */
+      entry: () => ({
+        meta,
+        contentOffset: header.length,
+        size: content.bytesWritten - header.length,
+        outcomes: meta.recipients.map(() => undefined),
+        attempts: 0,
+        next: 0,
+        warned: false,
+      }),
       async commit(): Promise<string> {
         if (settled) throw new TypeError("Cannot commit: the message was already committed or aborted");
         settled = true;
@@ -220,9 +232,16 @@ export class Spool {
     let fileSize: number;
     try {
       fileSize = (await handle.stat()).size;
-      const head = Buffer.alloc(Math.min(fileSize, 1 << 20));
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      const end = head.subarray(0, bytesRead).indexOf(0x0a);
+      // The header line is usually small; one with thousands of recipients is read in full.
+      let head = Buffer.alloc(0);
+      let end = -1;
+      for (let want = 16 * 1024; end < 0 && head.length < fileSize; want *= 4) {
+        head = Buffer.allocUnsafe(Math.min(fileSize, want));
+        const { bytesRead } = await handle.read(head, 0, head.length, 0);
+        head = head.subarray(0, bytesRead);
+        end = head.indexOf(0x0a);
+        if (bytesRead < want) break;
+      }
       if (end < 0 || head.toString("latin1", 0, MAGIC.length) !== MAGIC) {
         throw new Error(`Cannot read queue file ${id}: no header`);
       }
@@ -352,6 +371,11 @@ class FileWriter extends Writable {
     this.cork();
     this.write(header);
     this.uncork();
+  }
+
+  /** Octets written so far (the header included). */
+  get bytesWritten(): number {
+    return this.#position;
   }
 
   /** Resolves when the content is fsynced and the file closed; rejects if writing failed. */
