@@ -127,16 +127,12 @@ export class MailQueue implements MessageSink {
       throw error;
     }
     const queue = new MailQueue(options, spool, lock);
-    const swept = await spool.sweepIncoming();
-    if (swept > 0)
-      queue.#log.info({ files: swept }, "removed messages a crash left half-received (never acknowledged)");
-    for (const id of await spool.ids()) {
-      const entry = await spool.load(id).catch((error: unknown) => {
-        queue.#log.error({ id, err: error }, "unreadable queue file; left in place");
-        return undefined;
-      });
-      if (entry) queue.#admit(entry);
+    const { entries, removed, unreadable } = await spool.recover();
+    if (removed > 0) {
+      queue.#log.info({ files: removed }, "removed messages a crash left half-received (never acknowledged)");
     }
+    for (const id of unreadable) queue.#log.error({ id }, "unreadable queue file; left in place");
+    for (const entry of entries) queue.#admit(entry);
     queue.#log.info({ messages: queue.#live.size }, "queue opened");
     return queue;
   }
@@ -372,7 +368,7 @@ export class MailQueue implements MessageSink {
     }
     // Done: the message file goes; no need to record outcomes first (a crash in between
     // delivers again, exactly as a crash between a delivery and its record would).
-    if (done) await this.spool.remove(meta.id);
+    if (done) await this.spool.remove(meta.id, entry.attempts === 1);
     else await this.spool.record(meta.id, records);
   }
 

@@ -38,7 +38,6 @@ test("a committed message reads back byte for byte; state lines fold; a torn las
   incoming.content.end(body.subarray(5));
   assert.equal(await incoming.commit(), m.id);
   assert.deepEqual(await spool.ids(), [m.id]);
-  assert.deepEqual(await readdir(spool.incomingDir), []);
 
   const entry = (await spool.load(m.id))!;
   assert.deepEqual(entry.meta, m);
@@ -65,21 +64,33 @@ test("a committed message reads back byte for byte; state lines fold; a torn las
   assert.equal(await spool.remove(m.id), false);
 });
 
-test("an aborted or never-committed message leaves nothing queued; the sweep removes crash leftovers", async () => {
+test("an aborted or never-committed message is never loaded; recovery removes crash leftovers", async () => {
   const spool = new Spool(await tempDir());
   await spool.init();
   const aborted = await spool.create(meta());
   aborted.content.write("partial");
   await aborted.abort();
-  assert.deepEqual(await readdir(spool.incomingDir), []);
-  // A crash mid-receive: the file stays in incoming/, never in messages/.
+  assert.deepEqual(await readdir(spool.messagesDir), []);
+  // A crash mid-receive: the file is there, its length still dots; nobody loads it.
   const crashed = await spool.create(meta());
   crashed.content.write("partial");
   await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal((await readdir(spool.incomingDir)).length, 1);
-  assert.deepEqual(await spool.ids(), []);
-  assert.equal(await spool.sweepIncoming(), 1);
-  assert.deepEqual(await readdir(spool.incomingDir), []);
+  assert.equal((await readdir(spool.messagesDir)).length, 1);
+  assert.equal(await spool.load(crashed.meta.id), undefined);
+  // A crash after the length was written but with the content cut short: also incomplete.
+  const done = await spool.create(meta());
+  done.content.end("Subject: whole\r\n\r\nbody\r\n");
+  await done.commit();
+  const cut = join(spool.messagesDir, newQueueId());
+  const text = await readFile(join(spool.messagesDir, done.meta.id), "latin1");
+  await writeFile(cut, text.slice(0, -3), "latin1");
+  const recovered = await spool.recover();
+  assert.equal(recovered.removed, 2);
+  assert.deepEqual(
+    recovered.entries.map((e) => e.meta.id),
+    [done.meta.id],
+  );
+  assert.deepEqual(await spool.ids(), [done.meta.id]);
   crashed.content.destroy();
 });
 
@@ -95,5 +106,5 @@ test("concurrent commits all become durable (group-committed directory fsync)", 
   );
   assert.deepEqual((await spool.ids()).sort(), [...ids].sort());
   const header = await readFile(join(spool.messagesDir, ids[0]!), "utf8");
-  assert.match(header, /^PQ1 \{"id":"/);
+  assert.match(header, /^PQ1 \d{16} \{"id":"/);
 });

@@ -46,6 +46,9 @@ export interface Delivered {
   readonly size: number;
 }
 
+/** Folder directories this process has seen with cur/ new/ tmp/ (see deliver()). */
+const knownFolders = new Set<string>();
+
 /** Called after each delivery with the folder directory; the store's index listens here. */
 type DeliveryListener = (folderDir: string) => void;
 const deliveryListeners = new Set<DeliveryListener>();
@@ -75,8 +78,15 @@ export async function deliver(
 ): Promise<Delivered> {
   const levels = folderLevels(options.folder ?? "INBOX", options.delimiter ?? STORE_DEFAULTS.delimiter);
   const folderDir = resolve(maildir, levelsToDir(levels));
-  if (!isInbox(levels)) await ensureMaildir(resolve(maildir), false);
-  await ensureMaildir(folderDir, !isInbox(levels));
+  const ensure = async (): Promise<void> => {
+    if (!isInbox(levels)) await ensureMaildir(resolve(maildir), false);
+    await ensureMaildir(folderDir, !isInbox(levels));
+    knownFolders.add(folderDir);
+  };
+  // A folder once seen complete is not checked again (three stats per delivery); if it has
+  // gone since (deleted over IMAP), the open of its tmp/ file fails before the source is
+  // read, and it is made again.
+  if (!knownFolders.has(folderDir)) await ensure();
   const { flags, keywords } = splitFlags(options.flags ?? []);
   let keywordBits = 0;
   if (keywords.length > 0) {
@@ -84,14 +94,31 @@ export async function deliver(
     await table.refresh();
     keywordBits = await withUidlistLock(folderDir, () => table.bitsOf(keywords, true));
   }
-  const written = await writeMessageFile(folderDir, source, {
-    flags,
-    keywords: keywordBits,
-    toCur: flags !== 0 || keywordBits !== 0,
-    ...(options.internalDate && { internalDate: options.internalDate }),
-    ...(options.prefix !== undefined && { prefix: options.prefix }),
-    ...(options.maxSize !== undefined && { maxSize: options.maxSize }),
-  });
+  const write = (): Promise<WrittenFile> =>
+    writeMessageFile(folderDir, source, {
+      flags,
+      keywords: keywordBits,
+      toCur: flags !== 0 || keywordBits !== 0,
+      ...(options.internalDate && { internalDate: options.internalDate }),
+      ...(options.prefix !== undefined && { prefix: options.prefix }),
+      ...(options.maxSize !== undefined && { maxSize: options.maxSize }),
+    });
+  let written: WrittenFile;
+  try {
+    written = await write();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (!(
+      isErrno(error, "ENOENT") &&
+      e.syscall === "open" &&
+      e.path?.startsWith(join(folderDir, "tmp")) === true
+    )) {
+      throw error;
+    }
+    knownFolders.delete(folderDir);
+    await ensure();
+    written = await write();
+  }
   for (const listener of deliveryListeners) listener(folderDir);
   return {
     name: written.name,
