@@ -6,6 +6,7 @@ import { silentLogger, type Logger, type TraceSink } from "./core/log.js";
 import { loadTlsCredentials, type TlsCredentials } from "./core/tls.js";
 import { loadZones, startDnsService } from "./dns/service.js";
 import { startMailService, type MailService } from "./mail/service.js";
+import { startPop3Service } from "./pop3/index.js";
 import type { MailQueue } from "./mail/queue/queue.js";
 import { LoginThrottle } from "./core/accounts/throttle.js";
 import type { PorticoOptions } from "./options.js";
@@ -23,7 +24,7 @@ export interface RuntimeOptions {
 export type ServiceName = "dns" | "smtp" | "pop3" | "imap" | "ftp" | "ssh" | "telnet" | "web";
 
 /** Services this version implements; a configured one not listed is reported in `skipped`. */
-const AVAILABLE: ReadonlySet<ServiceName> = new Set(["dns", "smtp"]);
+const AVAILABLE: ReadonlySet<ServiceName> = new Set(["dns", "smtp", "pop3"]);
 
 /** A running Portico: its services, its account store, and how to stop it. */
 export class Portico {
@@ -126,6 +127,19 @@ export async function startPortico(options: PorticoOptions, runtime: RuntimeOpti
           accounts,
           layout,
           tls,
+          logger: log,
+          trace: runtime.trace,
+          throttle,
+        }),
+      );
+    }
+    if (options.pop3) {
+      services.push(
+        await startPop3Service(options.pop3, {
+          hostname: options.hostname,
+          accounts,
+          tls,
+          dataDir: layout,
           logger: log,
           trace: runtime.trace,
           throttle,

@@ -180,6 +180,7 @@ export class TcpService {
   readonly #open = new Map<Socket, Connection | undefined>();
   readonly #perAddress = new Map<string, number>();
   #drained: (() => void) | undefined;
+  readonly #allowHalfOpen: boolean;
   #stopping = false;
 
   constructor(options: {
@@ -192,6 +193,12 @@ export class TcpService {
     readonly handle: (connection: Connection) => void;
     /** Says why a connection is refused, in the protocol (e.g. SMTP `421`), before it is closed. */
     readonly onRefuse?: (socket: Socket, reason: "busy" | "too-many-from-address") => void;
+    /**
+     * Keep our side open when the client half-closes (a pipelining client may send its last
+     * commands and FIN at once): the session then answers what it read and ends the socket
+     * itself. Only for sessions that handle "end"; default false (Node closes both sides).
+     */
+    readonly allowHalfOpen?: boolean;
   }) {
     this.#name = options.name;
     this.#specs = options.listen;
@@ -200,15 +207,19 @@ export class TcpService {
     this.#trace = options.trace;
     this.#handle = options.handle;
     this.#onRefuse = options.onRefuse;
+    this.#allowHalfOpen = options.allowHalfOpen ?? false;
   }
 
   /** Binds every address; if one fails, closes the others and throws a ListenError. */
   async start(): Promise<void> {
     try {
       for (const spec of this.#specs) {
-        const server = createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
-          this.#accept(socket, spec);
-        });
+        const server = createServer(
+          { pauseOnConnect: false, noDelay: true, allowHalfOpen: this.#allowHalfOpen },
+          (socket) => {
+            this.#accept(socket, spec);
+          },
+        );
         await new Promise<void>((resolve, reject) => {
           server.once("error", (error) => {
             reject(listenError(error, spec));

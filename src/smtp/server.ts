@@ -138,6 +138,7 @@ export async function startSmtpService(options: SmtpOptions, runtime: SmtpRuntim
     },
     logger: log,
     trace: runtime.trace,
+    allowHalfOpen: true,
     handle: (connection) => {
       new SmtpChannel(connection, kinds.get(connection.listenKey) ?? "mta", shared).start();
     },
@@ -193,6 +194,8 @@ class SmtpChannel {
   #message: IncomingMessage | undefined;
   #writeFailed = false;
   #messageCount = 0;
+  /** More input (or an end, a shutdown) came since the pump last looked. */
+  #wanted = false;
   /** Adds Date:/Message-ID: to submitted mail (RFC 6409 §8); undefined for relayed mail. */
   #completer: HeaderCompleter | undefined;
   readonly #onData = (chunk: Buffer): void => {
@@ -249,10 +252,12 @@ class SmtpChannel {
     this.#flush();
   }
 
+  /** Runs the pump, or, while it runs, has it look again before it stops. */
   #kick(): void {
+    this.#wanted = true;
     if (this.#running || this.#mode.kind === "closed" || this.#mode.kind === "tls") return;
     this.#running = true;
-    this.#pump().then(
+    this.#loop().then(
       () => {
         this.#running = false;
       },
@@ -262,6 +267,15 @@ class SmtpChannel {
         this.#destroy();
       },
     );
+  }
+
+  async #loop(): Promise<void> {
+    // Input, end or shutdown that arrives while #pump waits (for a write to drain, for the
+    // queue) is not lost: it sets #wanted, and the pump runs again.
+    while (this.#wanted) {
+      this.#wanted = false;
+      await this.#pump();
+    }
   }
 
   /** Processes everything buffered, then writes the replies (RFC 2920 §3.2 grouping). */

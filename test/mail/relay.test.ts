@@ -132,3 +132,54 @@ test("relay through MX: 4xx deferred then retried, 5xx bounced with a DSN, null 
   await sleep(300);
   assert.equal((await inboxFiles()).length, 3);
 });
+
+test("a destination that keeps answering 4xx: a delay warning, then a bounce when the lifetime ends", async (t) => {
+  const dir = await tempDir();
+  await writeFile(join(dir, "sink.zone"), ZONE);
+  const sinkPort = await freePort();
+  const mtaPort = await freePort();
+  const dns = await startPortico(
+    parseConfig(
+      `hostname = "ns"\ndata_dir = "dns"\n[dns]\nlisten = ["127.0.0.1:0"]\nworkers = 1\nzones = ["sink.zone"]\n`,
+      join(dir, "dns.toml"),
+    ),
+  );
+  t.after(() => dns.stop(0));
+  const portico = await startPortico(
+    parseConfig(
+      `hostname = "mx.portico.test"\ndata_dir = "data"\n[[users]]\naddress = "sender@portico.test"\npassword = "pw"\n` +
+        `[smtp]\nlisten = ["127.0.0.1:${mtaPort}"]\nsubmission = []\nsubmissions = []\nlocal_domains = ["portico.test"]\n` +
+        `trusted_networks = ["127.0.0.0/8"]\nresolver = "127.0.0.1:${dns.endpoints[0]!.address.port}"\nrelay_port = ${sinkPort}\n` +
+        `retry_intervals = ["1s"]\ndelay_warning = "1s"\nqueue_lifetime = "4s"\n`,
+      join(dir, "portico.toml"),
+    ),
+  );
+  t.after(() => portico.stop(0));
+  const sink = await startSmtpSink(["-r", "RCPT"], { port: sinkPort });
+  t.after(() => sink.stop());
+  await submit(mtaPort, "sender@portico.test", "slow@sink.test", "slow");
+  const inbox = join(dir, "data", "mail", "portico.test", "sender", "new");
+  const texts = async (): Promise<string[]> =>
+    Promise.all(
+      (await readdir(inbox).catch(() => [] as string[])).map((f) => readFile(join(inbox, f), "utf8")),
+    );
+  const both = await until(
+    "a delay warning and a bounce",
+    async () => {
+      const all = await texts();
+      return all.length >= 2 ? all : undefined;
+    },
+    20_000,
+  );
+  const delay = both.find((x) => /Subject: Delayed Mail/.test(x));
+  const bounce = both.find((x) => /Subject: Undelivered Mail/.test(x));
+  assert.ok(delay !== undefined && bounce !== undefined, both.join("\n----\n"));
+  assert.match(delay, /Action: delayed/);
+  assert.match(delay, /Will-Retry-Until: /);
+  assert.match(bounce, /Action: failed/);
+  assert.match(bounce, /Status: 4\.4\.7/);
+  assert.match(bounce, /Remote-MTA: dns; mx\.sink\.test/);
+  assert.match(bounce, /4\d\d 4\.\d\.\d .*command failed/);
+  await until("an empty queue", () => (portico.queue!.size === 0 ? true : undefined));
+  assert.equal((await texts()).length, 2);
+});

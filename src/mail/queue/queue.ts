@@ -299,12 +299,20 @@ export class MailQueue implements MessageSink {
 
     if (expired(this.#schedule, meta.arrival, now) && entry.attempts > 0) {
       for (const i of pending) {
+        // RFC 3463 4.4.7 (delivery time expired), quoting the last error the destination gave.
         const last = entry.outcomes[i];
-        outcomes.set(i, {
-          kind: "failed",
-          status: "4.4.7",
-          reply: `451 4.4.7 Message expired after ${Math.round((now - meta.arrival) / 3_600_000)} hours in the queue; last error: ${last ? describeOutcome(last) : "none"}`,
-        });
+        const age = formatAge(now - meta.arrival);
+        outcomes.set(
+          i,
+          last !== undefined && last.kind === "deferred"
+            ? { ...last, kind: "failed", status: "4.4.7" }
+            : {
+                kind: "failed",
+                status: "4.4.7",
+                reply: `451 4.4.7 Message expired after ${age} in the queue`,
+              },
+        );
+        this.#log.info({ id: meta.id, age }, "message expired");
       }
     } else {
       const local = pending.filter((i) => meta.recipients[i]!.route === "local");
@@ -507,6 +515,20 @@ export class MailQueue implements MessageSink {
       await unlink(path).catch(() => undefined);
     }
   }
+}
+
+/** "3 days", "5 hours", "12 minutes", "4 seconds". */
+function formatAge(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, "day"],
+    [3_600_000, "hour"],
+    [60_000, "minute"],
+  ];
+  for (const [size, name] of units) {
+    const n = Math.floor(ms / size);
+    if (n >= 2 || (n === 1 && size === 60_000)) return `${n} ${name}${n === 1 ? "" : "s"}`;
+  }
+  return `${Math.round(ms / 1000)} seconds`;
 }
 
 function wants(recipient: QueuedRecipient, what: "SUCCESS" | "FAILURE" | "DELAY"): boolean {

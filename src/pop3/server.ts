@@ -1,0 +1,445 @@
+/**
+ * The POP3 server: a {@link TcpService} whose connections each run a {@link Pop3Session}.
+ * This file moves bytes — command lines through a LineReader, message bodies from the store
+ * through a DotEncoder (and a TopFilter for TOP) to the socket, with backpressure — and
+ * carries out the session's actions (STLS, close). Two listen kinds:
+ *
+ * - `pop3.listen` (110): plain, STLS offered (RFC 2595 §4).
+ * - `pop3.listen_tls` (995): implicit TLS, POP3S (RFC 8314 §3.1).
+ *
+ * Pipelining (RFC 2449 §6.6): every complete command in the input is answered in order, and
+ * the replies are written together once the input holds no more complete command.
+ *
+ * The session ends with the connection: on QUIT the session has already been through the
+ * UPDATE state; otherwise (a lost connection, the idle timeout, shutdown) nothing is
+ * deleted (RFC 1939 §6), and the maildrop lock is released either way.
+ */
+import { once } from "node:events";
+import type { Socket } from "node:net";
+import type { Readable } from "node:stream";
+import type { SecureContext } from "node:tls";
+import { formatSocketAddress, isLoopback } from "../core/address.js";
+import type { AccountStore } from "../core/accounts/store.js";
+import { LoginThrottle } from "../core/accounts/throttle.js";
+import { ConfigError } from "../core/errors.js";
+import { DataLayout } from "../core/layout.js";
+import { DotEncoder } from "../core/line/dot-encoder.js";
+import { LineReader } from "../core/line/line-reader.js";
+import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
+import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
+import { serverContext, type TlsCredentials } from "../core/tls.js";
+import type { FolderRegistry } from "../mail/store/folder-state.js";
+import type { RetrievalOptions } from "../options.js";
+import type { Endpoint, RunningService } from "../service.js";
+import { err, RESP_CODES } from "./codec.js";
+import { POP3_LIMITS, type Pop3Limits } from "./limits.js";
+import { openMaildrop } from "./maildrop.js";
+import { Pop3Session, type AuthOutcome, type Pop3Action, type Pop3Output } from "./session.js";
+import { TopFilter } from "./top.js";
+
+/** What the POP3 service needs besides its options (after SmtpRuntime). */
+export interface Pop3Runtime {
+  /** Our name: greeting and sign-off. */
+  readonly hostname: string;
+  readonly accounts: AccountStore;
+  /** The certificate for STLS and POP3S; without it neither is offered. */
+  readonly tls: TlsCredentials | undefined;
+  /** The data directory (or its layout): each account's maildir is `maildir(address)` in it. */
+  readonly dataDir: string | DataLayout;
+  readonly logger?: Logger;
+  readonly trace?: TraceSink | undefined;
+  /** Shared with the other services that take passwords; default: one of its own. */
+  readonly throttle?: LoginThrottle;
+  /** Overrides of {@link POP3_LIMITS} (tests shrink the idle timeout). */
+  readonly limits?: Pop3Limits;
+  /** The mail store's folder index (default: this process's, shared with IMAP). */
+  readonly registry?: FolderRegistry;
+}
+
+/** Per-service settings every connection shares. */
+interface Shared {
+  readonly runtime: Pop3Runtime;
+  readonly layout: DataLayout;
+  readonly context: SecureContext | undefined;
+  readonly throttle: LoginThrottle;
+  readonly maxErrors: number;
+  readonly handshakeTimeoutMs: number;
+  /** Sessions whose maildrop is still being released: stop() waits for them. */
+  readonly releasing: Set<Promise<void>>;
+}
+
+const LISTEN_KEY = "pop3.listen";
+const LISTEN_TLS_KEY = "pop3.listen_tls";
+
+/**
+ * Starts the POP3 service on every address of `[pop3]` listen (STLS) and listen_tls (POP3S).
+ * Throws ConfigError when listen_tls is configured without TLS credentials, ListenError when
+ * an address cannot be bound.
+ */
+export async function startPop3Service(
+  options: RetrievalOptions,
+  runtime: Pop3Runtime,
+): Promise<RunningService> {
+  const context = runtime.tls ? serverContext(runtime.tls) : undefined;
+  if (options.listenTls.length > 0 && context === undefined) {
+    throw new ConfigError(`${LISTEN_TLS_KEY}: implicit TLS needs a certificate; configure [tls]`);
+  }
+  const log = runtime.logger ?? silentLogger;
+  const limits = { ...POP3_LIMITS, ...runtime.limits };
+  const shared: Shared = {
+    runtime,
+    layout: typeof runtime.dataDir === "string" ? new DataLayout(runtime.dataDir) : runtime.dataDir,
+    context,
+    throttle: runtime.throttle ?? new LoginThrottle(),
+    maxErrors: limits.maxErrors,
+    handshakeTimeoutMs: limits.handshakeTimeoutMs,
+    releasing: new Set(),
+  };
+  const specs: ListenSpec[] = [
+    ...options.listen.map((address) => ({ key: LISTEN_KEY, address })),
+    ...options.listenTls.map((address) => ({ key: LISTEN_TLS_KEY, address, tls: context! })),
+  ];
+  const service = new TcpService({
+    name: "pop3",
+    listen: specs,
+    limits: {
+      maxConnections: limits.maxConnections,
+      maxPerAddress: limits.maxPerAddress,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      handshakeTimeoutMs: limits.handshakeTimeoutMs,
+    },
+    logger: log,
+    trace: runtime.trace,
+    allowHalfOpen: true,
+    handle: (connection) => {
+      new Pop3Channel(connection, shared).start();
+    },
+    onRefuse: (socket, reason) => {
+      const text = reason === "busy" ? "Too many connections" : "Too many connections from your address";
+      socket.write(err(`${text}; try again later`, RESP_CODES.sysTemp));
+    },
+  });
+  await service.start();
+  const endpoints: Endpoint[] = service.bound.map(({ key, address, tls }) => {
+    const server = formatSocketAddress(address);
+    const example =
+      key === LISTEN_TLS_KEY
+        ? `curl -k -u ADDRESS:PASSWORD pop3s://${server}/`
+        : `curl${context ? " --ssl-reqd -k" : ""} -u ADDRESS:PASSWORD pop3://${server}/`;
+    return { service: tls ? "pop3s" : "pop3", key, address, transport: "tcp", tls, example };
+  });
+  log.info({ listen: endpoints.map((e) => `${e.key}=${formatSocketAddress(e.address)}`) }, "POP3 started");
+  return {
+    name: "pop3",
+    endpoints,
+    stop: async (graceMs: number) => {
+      await service.stop(graceMs);
+      // Sockets are closed; let their sessions finish releasing maildrop locks.
+      while (shared.releasing.size > 0) await Promise.all([...shared.releasing]);
+    },
+  };
+}
+
+/** What the channel is doing. */
+type Mode = "command" | "tls" | "closed";
+
+/** One client connection: the socket side of a session. */
+class Pop3Channel {
+  readonly #conn: Connection;
+  readonly #shared: Shared;
+  readonly #session: Pop3Session;
+  readonly #reader = new LineReader({ maxLineLength: POP3_LIMITS.authLine, bareLf: "accept" });
+  #socket: Socket;
+  #mode: Mode = "command";
+  #out: string[] = [];
+  /** The command loop, while it runs; the session is released only after it. */
+  #pump: Promise<void> | undefined;
+  /** There may be something for the command loop to do. */
+  #wanted = false;
+  #shutdownRequested = false;
+  /** The client closed its side: answer what is buffered, then close. */
+  #inputEnded = false;
+  readonly #onData = (chunk: Buffer): void => {
+    this.#reader.push(chunk);
+    if (this.#reader.bufferedLength > POP3_LIMITS.readHighWater) this.#socket.pause();
+    this.#kick();
+  };
+
+  constructor(connection: Connection, shared: Shared) {
+    this.#conn = connection;
+    this.#shared = shared;
+    this.#socket = connection.socket;
+    this.#session = new Pop3Session({
+      hostname: shared.runtime.hostname,
+      loopback: isLoopback(connection.remoteAddress),
+      tls: connection.secure,
+      stls: shared.context !== undefined,
+      maxErrors: shared.maxErrors,
+      authenticate: (username, password) => this.#authenticate(username, password),
+      openMaildrop: (user) =>
+        openMaildrop(
+          shared.layout.maildir(user),
+          shared.runtime.registry ? { registry: shared.runtime.registry } : {},
+        ),
+      onError: (error, during) => {
+        this.#conn.log.error({ err: error }, `POP3 session failed ${during}`);
+      },
+    });
+  }
+
+  start(): void {
+    const socket = this.#socket;
+    socket.on("data", this.#onData);
+    socket.on("end", () => {
+      this.#inputEnded = true;
+      this.#kick();
+    });
+    socket.once("close", () => {
+      this.#closed();
+    });
+    // RFC 1939 §3: when the autologout timer fires, "the server should close the TCP
+    // connection without removing any messages or sending any response to the client".
+    this.#conn.onIdle = () => {
+      this.#conn.log.debug("idle timeout");
+      this.#destroy();
+    };
+    this.#conn.shutdown.addEventListener("abort", () => {
+      this.#shutdownRequested = true;
+      this.#kick();
+    });
+    this.#emit(this.#session.greeting());
+    this.#flush();
+  }
+
+  /** Runs the command loop, or, while it runs, has it look again before it stops. */
+  #kick(): void {
+    this.#wanted = true;
+    if (this.#pump !== undefined || this.#mode !== "command") return;
+    this.#pump = this.#loop().then(
+      () => {
+        this.#pump = undefined;
+      },
+      (error: unknown) => {
+        this.#pump = undefined;
+        this.#conn.log.error({ err: error }, "POP3 session failed");
+        this.#destroy();
+      },
+    );
+  }
+
+  async #loop(): Promise<void> {
+    // Input, end or shutdown that came while #run waited (for a write to drain) is not lost.
+    while (this.#wanted && this.#currentMode() === "command") {
+      this.#wanted = false;
+      await this.#run();
+    }
+  }
+
+  /** Answers everything buffered, then writes the replies (RFC 2449 §6.6 pipelining). */
+  async #run(): Promise<void> {
+    for (;;) {
+      if (this.#mode !== "command") return;
+      if (this.#shutdownRequested) {
+        await this.#apply(this.#session.shutdown());
+        return;
+      }
+      const event = this.#reader.next();
+      if (event === null) break;
+      const session = this.#session;
+      let output: Pop3Output;
+      if (event.tooLong) {
+        this.#traceClient("<line too long>");
+        output = session.lineTooLong();
+      } else {
+        if (this.#conn.tracing) this.#traceClient(session.redact(event.line.toString("utf8")));
+        output = event.bareCr ? session.bareCr() : await session.command(event.line);
+      }
+      await this.#apply(output);
+    }
+    if (this.#inputEnded) {
+      this.#end();
+      return;
+    }
+    this.#flush();
+    if (this.#socket.writableNeedDrain) await this.#drain();
+    if (this.#socket.isPaused() && this.#currentMode() === "command") this.#socket.resume();
+  }
+
+  /** Sends a session output and carries out its action. */
+  async #apply(output: Pop3Output): Promise<void> {
+    this.#emit(output.replies);
+    const action: Pop3Action | undefined = output.action;
+    if (action === undefined) {
+      if (this.#out.length > 64) this.#flush();
+      return;
+    }
+    switch (action.kind) {
+      case "close":
+        this.#end();
+        return;
+      case "stls":
+        await this.#startTls();
+        return;
+      case "body": {
+        const sent = await this.#sendBody(action.stream, action.lines);
+        this.#session.bodySent(sent);
+        if (!sent) this.#destroy();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Streams a message after its `+OK`: read from the store in chunks, cut by TOP, dot-stuffed
+   * (RFC 1939 §3), written with backpressure, then the terminating `.`. Never holds the whole
+   * message. Returns false when it could not be sent whole (the connection must then close).
+   */
+  async #sendBody(stream: Readable, lines: number | undefined): Promise<boolean> {
+    this.#flush();
+    const socket = this.#socket;
+    const encoder = new DotEncoder();
+    const top = lines === undefined ? undefined : new TopFilter(lines);
+    let octets = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const part = top ? top.push(chunk) : chunk;
+        octets += part.length;
+        const out = encoder.encode(part);
+        if (socket.destroyed || !socket.writable) return false;
+        if (out.length > 0 && !socket.write(out)) await this.#drain();
+        if (top?.done) break;
+      }
+      if (socket.destroyed || !socket.writable) return false;
+      socket.write(encoder.end());
+      this.#traceServer(`<${octets} octets of message>`);
+      this.#traceServer(".");
+      return true;
+    } catch (error) {
+      this.#conn.log.error({ err: error }, "cannot send a message");
+      return false;
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  /** Resolves when the socket can take more, or has closed. */
+  async #drain(): Promise<void> {
+    const socket = this.#socket;
+    if (socket.destroyed || !socket.writableNeedDrain) return;
+    const controller = new AbortController();
+    try {
+      await Promise.race([
+        once(socket, "drain", { signal: controller.signal }),
+        once(socket, "close", { signal: controller.signal }),
+      ]);
+    } catch {
+      // An error on the socket: it is closing, and the caller sees it destroyed.
+    } finally {
+      controller.abort();
+    }
+  }
+
+  /**
+   * RFC 2595 §4: the TLS negotiation begins right after the +OK; anything the client sent
+   * after STLS is thrown away unread (the command-injection attack of RFC 3207 §4.2).
+   */
+  async #startTls(): Promise<void> {
+    const context = this.#shared.context;
+    if (!context) return;
+    this.#flush();
+    const plain = this.#socket;
+    plain.off("data", this.#onData);
+    this.#mode = "tls";
+    const dropped = this.#reader.discardBuffered();
+    if (dropped > 0) this.#conn.log.warn({ bytes: dropped }, "discarded plaintext sent after STLS");
+    try {
+      const secure = await this.#conn.startTls(context, this.#shared.handshakeTimeoutMs);
+      secure.on("error", (error: Error) => {
+        this.#conn.log.debug({ err: error }, "TLS socket error");
+      });
+      secure.on("end", () => {
+        this.#inputEnded = true;
+        this.#kick();
+      });
+      this.#socket = secure;
+      this.#session.tlsStarted();
+      // The connection may have closed during the handshake.
+      if (this.#currentMode() !== "tls") return;
+      this.#mode = "command";
+      secure.on("data", this.#onData);
+    } catch (error) {
+      this.#conn.log.debug({ err: error }, "STLS handshake failed");
+      this.#destroy();
+    }
+  }
+
+  /** The mode as it is now (after an await, not as narrowed before it). */
+  #currentMode(): Mode {
+    return this.#mode;
+  }
+
+  async #authenticate(username: string, password: string): Promise<AuthOutcome> {
+    const throttle = this.#shared.throttle;
+    const ip = this.#conn.remoteAddress;
+    if (!throttle.check(ip).allowed) return { ok: false, blocked: true };
+    const account = await this.#shared.runtime.accounts.authenticate(username, password);
+    if (account) {
+      throttle.succeed(ip);
+      this.#conn.log.info({ user: account.address }, "authenticated");
+      return { ok: true, user: account.address };
+    }
+    const delay = throttle.fail(ip);
+    this.#conn.log.info({ user: username }, "authentication failed");
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return { ok: false, blocked: false };
+  }
+
+  #emit(replies: string): void {
+    if (replies === "") return;
+    this.#out.push(replies);
+    if (this.#conn.tracing) {
+      for (const line of replies.split("\r\n")) if (line !== "") this.#conn.trace("S", line);
+    }
+  }
+
+  #traceClient(line: string): void {
+    if (this.#conn.tracing) this.#conn.trace("C", line);
+  }
+
+  #traceServer(line: string): void {
+    if (this.#conn.tracing) this.#conn.trace("S", line);
+  }
+
+  #flush(): void {
+    if (this.#out.length === 0) return;
+    const text = this.#out.join("");
+    this.#out = [];
+    if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(text);
+  }
+
+  /** Sends what is pending and closes our side. */
+  #end(): void {
+    this.#flush();
+    this.#mode = "closed";
+    this.#socket.off("data", this.#onData);
+    this.#socket.end();
+    this.#socket.destroySoon();
+  }
+
+  #destroy(): void {
+    this.#mode = "closed";
+    this.#socket.destroy();
+  }
+
+  /** The socket closed: once the command in progress is done, end the session. */
+  #closed(): void {
+    this.#mode = "closed";
+    const releasing = this.#shared.releasing;
+    const done = (async () => {
+      await this.#pump;
+      await this.#session.release();
+    })();
+    releasing.add(done);
+    void done.finally(() => releasing.delete(done));
+  }
+}
