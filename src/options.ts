@@ -85,6 +85,8 @@ export interface SmtpOptions extends ListenOptions {
   readonly delayWarningMs?: number;
   /** Deliveries at once to one destination domain (default 20, as Postfix's default_destination_concurrency_limit). */
   readonly destinationConcurrency?: number;
+  /** Who VRFY and EXPN answer truthfully: "trusted" (default), "everyone", "nobody". */
+  readonly verify?: "trusted" | "everyone" | "nobody";
   /** Load balancers that prefix connections with a PROXY protocol header (v1/v2). */
   readonly proxyProtocol?: NetworkSet;
 }

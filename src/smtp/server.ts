@@ -223,6 +223,7 @@ class SmtpChannel {
       }),
       ...(shared.runtime.limits?.maxErrors !== undefined && { maxErrors: shared.runtime.limits.maxErrors }),
       policy: shared.policy,
+      ...(shared.options.verify !== undefined && { verify: shared.options.verify }),
       authenticate: (credentials) => this.#authenticate(credentials.username, credentials.password),
     });
   }

@@ -259,6 +259,13 @@ describe("SmtpSession", () => {
     assert.equal(await code(t, "EXPN info@example.org"), "250 2.1.5");
     assert.equal(await code(t, "EXPN nobody@example.org"), "550 5.1.1");
     assert.equal(await code(t, "EXPN x@remote.test"), "550 5.1.2");
+    // [smtp] verify: "everyone" answers anyone truthfully, "nobody" not even trusted clients.
+    const open = await ready(session({ verify: "everyone" }));
+    assert.equal(await code(open, "VRFY nobody@example.org"), "550 5.1.1");
+    assert.equal(await code(open, "EXPN staff@example.org"), "250-2.1.5 <user@example.org>");
+    const closed = await ready(session({ trusted: true, verify: "nobody" }));
+    assert.equal(await code(closed, "VRFY user@example.org"), "252 2.0.0");
+    assert.equal(await code(closed, "EXPN staff@example.org"), "502 5.5.1");
   });
 
   test("STARTTLS", async () => {

@@ -69,6 +69,9 @@ export type AuthOutcome =
   | { readonly ok: false; readonly blocked: true };
 
 /** Options for {@link SmtpSession}. */
+/** Who VRFY and EXPN answer truthfully. */
+export type VerifyAccess = "trusted" | "everyone" | "nobody";
+
 export interface SmtpSessionOptions {
   /** Our name, for the greeting and EHLO. */
   readonly hostname: string;
@@ -90,6 +93,11 @@ export interface SmtpSessionOptions {
   readonly maxRecipients?: number;
   readonly maxErrors?: number;
   readonly policy: SmtpPolicy;
+  /**
+   * Who VRFY and EXPN answer truthfully: "trusted" (default: authenticated clients and
+   * trusted networks; others get 252 / 502), "everyone", or "nobody".
+   */
+  readonly verify?: VerifyAccess;
   /** Checks credentials (through the AccountStore and LoginThrottle). */
   authenticate(credentials: SaslCredentials): Promise<AuthOutcome>;
 }
@@ -653,11 +661,18 @@ export class SmtpSession {
     return { replies: formatReply(214, HELP_TEXT, "2.0.0") };
   }
 
+  /** Whether VRFY/EXPN tell this client the truth (RFC 5321 §7.3: a site may disable them). */
+  #mayVerify(): boolean {
+    const access = this.#options.verify ?? "trusted";
+    if (access !== "trusted") return access === "everyone";
+    const standing = this.#standing();
+    return standing.authenticated || standing.trusted;
+  }
+
   static async #vrfy(session: SmtpSession, args: string): Promise<SessionOutput> {
     const target = parseVerifyArgument(args);
     if (target === undefined) return out(501, "5.5.4", "Syntax: VRFY address");
-    const standing = session.#standing();
-    if (!standing.authenticated && !standing.trusted) {
+    if (!session.#mayVerify()) {
       // RFC 5321 §3.5.3: 252 when the server will not say, but would accept the mail.
       return out(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     }
@@ -677,8 +692,7 @@ export class SmtpSession {
   static async #expn(session: SmtpSession, args: string): Promise<SessionOutput> {
     const target = parseVerifyArgument(args);
     if (target === undefined) return out(501, "5.5.4", "Syntax: EXPN list");
-    const standing = session.#standing();
-    if (!standing.authenticated && !standing.trusted) return out(502, "5.5.1", "EXPN command is disabled");
+    if (!session.#mayVerify()) return out(502, "5.5.1", "EXPN command is disabled");
     const lookup = await session.#lookup(target);
     switch (lookup.kind) {
       case "mailbox":

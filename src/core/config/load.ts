@@ -261,6 +261,11 @@ function readSmtp(t: TableReader): SmtpOptions {
     delayWarningMs: t.duration("delay_warning", DEFAULT_SCHEDULE.delayWarningMs),
     destinationConcurrency: t.integer("destination_concurrency", 20, 1, 1000),
     proxyProtocol: t.networks("proxy_protocol", []),
+    verify: t.string("verify", "trusted", (v) =>
+      ["trusted", "everyone", "nobody"].includes(v)
+        ? undefined
+        : `"${v}" is not one of "trusted", "everyone", "nobody"`,
+    ) as "trusted" | "everyone" | "nobody",
   };
 }
 
