@@ -11,6 +11,7 @@
  * Policy: USER/PASS and AUTH only over TLS or from loopback (as SMTP AUTH); before that they
  * are refused with `-ERR [AUTH]`, and CAPA announces neither USER nor SASL.
  */
+import type { LoginOutcome } from "../core/accounts/login.js";
 import type { Readable } from "node:stream";
 import {
   REDACT_RULES,
@@ -47,13 +48,8 @@ export interface Pop3Output {
   readonly action?: Pop3Action;
 }
 
-/** The result of checking credentials. */
-export type AuthOutcome =
-  | { readonly ok: true; readonly user: string }
-  /** Wrong user or password. */
-  | { readonly ok: false; readonly blocked: false }
-  /** Too many failures from this address (LoginThrottle). */
-  | { readonly ok: false; readonly blocked: true };
+/** How a password check ended (the shared login of src/core/accounts/login.ts). */
+export type AuthOutcome = LoginOutcome;
 
 /** Options for {@link Pop3Session}. */
 export interface Pop3SessionOptions {

@@ -23,6 +23,7 @@ import { finished } from "node:stream/promises";
 import type { SecureContext } from "node:tls";
 import { formatSocketAddress, isLoopback } from "../core/address.js";
 import type { AccountStore } from "../core/accounts/store.js";
+import { login } from "../core/accounts/login.js";
 import { LoginThrottle } from "../core/accounts/throttle.js";
 import { ConfigError } from "../core/errors.js";
 import { DotDecoder } from "../core/line/dot-decoder.js";
@@ -561,20 +562,13 @@ class SmtpChannel {
     return this.#mode;
   }
 
-  async #authenticate(username: string, password: string): Promise<AuthOutcome> {
-    const throttle = this.#shared.throttle;
-    const ip = this.#conn.remoteAddress;
-    if (!throttle.check(ip).allowed) return { ok: false, blocked: true };
-    const account = await this.#shared.runtime.accounts.authenticate(username, password);
-    if (account) {
-      throttle.succeed(ip);
-      this.#conn.log.info({ user: account.address }, "authenticated");
-      return { ok: true, user: account.address };
-    }
-    const delay = throttle.fail(ip);
-    this.#conn.log.info({ user: username }, "authentication failed");
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    return { ok: false, blocked: false };
+  #authenticate(username: string, password: string): Promise<AuthOutcome> {
+    const context = {
+      accounts: this.#shared.runtime.accounts,
+      throttle: this.#shared.throttle,
+      log: this.#conn.log,
+    };
+    return login(context, this.#conn.remoteAddress, username, password);
   }
 
   #emit(replies: string): void {

@@ -10,6 +10,7 @@
  * Enhanced status codes go on every reply except those RFC 2034 §4 excludes or cannot carry
  * one: the greeting, the answers to HELO/EHLO, and 3xx replies (334, 354).
  */
+import type { LoginOutcome } from "../core/accounts/login.js";
 import type { DsnNotify, Envelope, EnvelopeRecipient } from "../mail/envelope.js";
 import { formatReply } from "../core/line/reply.js";
 import { REDACT_RULES, Redactor, redactSaslResponse, startSasl } from "../core/sasl/index.js";
@@ -60,13 +61,8 @@ export type ChunkOutcome =
   /** The chunk was discarded as the action asked. */
   | { readonly kind: "discarded" };
 
-/** The result of checking credentials. */
-export type AuthOutcome =
-  | { readonly ok: true; readonly user: string }
-  /** Wrong user or password. */
-  | { readonly ok: false; readonly blocked: false }
-  /** Too many failures from this address (LoginThrottle). */
-  | { readonly ok: false; readonly blocked: true };
+/** How a password check ended (the shared login of src/core/accounts/login.ts). */
+export type AuthOutcome = LoginOutcome;
 
 /** Options for {@link SmtpSession}. */
 /** Who VRFY and EXPN answer truthfully. */
