@@ -6,6 +6,7 @@ import { silentLogger, type Logger, type TraceSink } from "./core/log.js";
 import { loadTlsCredentials, type TlsCredentials } from "./core/tls.js";
 import { loadZones, startDnsService } from "./dns/service.js";
 import { startMailService, type MailService } from "./mail/service.js";
+import { startImapService } from "./imap/index.js";
 import { startPop3Service } from "./pop3/index.js";
 import type { MailQueue } from "./mail/queue/queue.js";
 import { LoginThrottle } from "./core/accounts/throttle.js";
@@ -24,7 +25,7 @@ export interface RuntimeOptions {
 export type ServiceName = "dns" | "smtp" | "pop3" | "imap" | "ftp" | "ssh" | "telnet" | "web";
 
 /** Services this version implements; a configured one not listed is reported in `skipped`. */
-const AVAILABLE: ReadonlySet<ServiceName> = new Set(["dns", "smtp", "pop3"]);
+const AVAILABLE: ReadonlySet<ServiceName> = new Set(["dns", "smtp", "pop3", "imap"]);
 
 /** A running Portico: its services, its account store, and how to stop it. */
 export class Portico {
@@ -143,6 +144,20 @@ export async function startPortico(options: PorticoOptions, runtime: RuntimeOpti
           logger: log,
           trace: runtime.trace,
           throttle,
+        }),
+      );
+    }
+    if (options.imap) {
+      services.push(
+        await startImapService(options.imap, {
+          hostname: options.hostname,
+          accounts,
+          tls,
+          dataDir: layout,
+          logger: log,
+          trace: runtime.trace,
+          throttle,
+          ...(options.smtp && { maxMessageSize: options.smtp.maxMessageSize }),
         }),
       );
     }

@@ -1,0 +1,450 @@
+/**
+ * The IMAP server: a {@link TcpService} whose connections each run an {@link ImapSession}.
+ * This file moves bytes between the socket and the session, streams FETCH literals with
+ * backpressure, carries out STARTTLS, keeps idling clients informed (the selected
+ * mailbox's watch() wakes them, a keepalive keeps NAT boxes open), and applies the
+ * timeouts. Two listen kinds: `imap.listen` (STARTTLS offered) and `imap.listen_tls`
+ * (IMAPS, implicit TLS, RFC 8314).
+ */
+import type { Socket } from "node:net";
+import type { Readable } from "node:stream";
+import type { SecureContext } from "node:tls";
+import { formatSocketAddress, isLoopback } from "../core/address.js";
+import type { AccountStore } from "../core/accounts/store.js";
+import { login } from "../core/accounts/login.js";
+import { LoginThrottle } from "../core/accounts/throttle.js";
+import { ConfigError } from "../core/errors.js";
+import { DataLayout } from "../core/layout.js";
+import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
+import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
+import { serverContext, type TlsCredentials } from "../core/tls.js";
+import type { FolderRegistry } from "../mail/store/folder-state.js";
+import { MailStore } from "../mail/store/store.js";
+import type { RetrievalOptions } from "../options.js";
+import type { Endpoint, RunningService } from "../service.js";
+import type { ResponseSink } from "./fetch.js";
+import { IMAP_LIMITS, type ImapLimits } from "./limits.js";
+import { ImapSession, type AuthOutcome } from "./session.js";
+
+/** What the IMAP service needs besides its options (mirrors SmtpRuntime). */
+export interface ImapRuntime {
+  /** Our name, for the greeting. */
+  readonly hostname: string;
+  readonly accounts: AccountStore;
+  /** The certificate for STARTTLS and IMAPS; without it neither is offered. */
+  readonly tls: TlsCredentials | undefined;
+  /** Where the Maildirs are: a data directory or its layout. */
+  readonly dataDir: string | DataLayout;
+  /** The largest message APPEND takes (default IMAP_LIMITS.maxMessageSize). */
+  readonly maxMessageSize?: number;
+  readonly logger?: Logger;
+  readonly trace?: TraceSink | undefined;
+  /** Shared with the other services that take passwords; default: one of its own. */
+  readonly throttle?: LoginThrottle;
+  /** Overrides of {@link IMAP_LIMITS} (tests shrink the timeouts). */
+  readonly limits?: Partial<ImapLimits>;
+  /** The folder index (default: this process's); tests may pass their own. */
+  readonly registry?: FolderRegistry;
+  /** How often watched folders are polled for other processes' changes (the store's default otherwise). */
+  readonly pollIntervalMs?: number;
+}
+
+/** Queued response bytes that are sent without waiting for the end of the command. */
+const FLUSH_BYTES = 64 * 1024;
+
+/** Per-service settings every connection shares. */
+interface Shared {
+  readonly runtime: ImapRuntime;
+  readonly context: SecureContext | undefined;
+  readonly throttle: LoginThrottle;
+  readonly layout: DataLayout;
+  readonly limits: ImapLimits;
+  readonly maxMessageSize: number;
+}
+
+/**
+ * Starts the IMAP service on every address of `[imap]` listen and listen_tls. Throws
+ * ConfigError when listen_tls is configured without TLS credentials, ListenError when an
+ * address cannot be bound.
+ */
+export async function startImapService(
+  options: RetrievalOptions,
+  runtime: ImapRuntime,
+): Promise<RunningService> {
+  const context = runtime.tls ? serverContext(runtime.tls) : undefined;
+  if (options.listenTls.length > 0 && context === undefined) {
+    throw new ConfigError("imap.listen_tls: implicit TLS needs a certificate; configure [tls]");
+  }
+  const log = runtime.logger ?? silentLogger;
+  const limits: ImapLimits = { ...IMAP_LIMITS, ...runtime.limits };
+  const shared: Shared = {
+    runtime,
+    context,
+    throttle: runtime.throttle ?? new LoginThrottle(),
+    layout: typeof runtime.dataDir === "string" ? new DataLayout(runtime.dataDir) : runtime.dataDir,
+    limits,
+    maxMessageSize: runtime.maxMessageSize ?? limits.maxMessageSize,
+  };
+  const specs: ListenSpec[] = [
+    ...options.listen.map((address) => ({ key: "imap.listen", address })),
+    ...options.listenTls.map((address) => ({ key: "imap.listen_tls", address, tls: context! })),
+  ];
+  const service = new TcpService({
+    name: "imap",
+    listen: specs,
+    limits: {
+      maxConnections: limits.maxConnections,
+      maxPerAddress: limits.maxPerAddress,
+      idleTimeoutMs: limits.preAuthTimeoutMs,
+      handshakeTimeoutMs: limits.handshakeTimeoutMs,
+    },
+    logger: log,
+    trace: runtime.trace,
+    // A pipelining client may send its last commands and FIN together: they are answered.
+    allowHalfOpen: true,
+    handle: (connection) => {
+      new ImapChannel(connection, shared).start();
+    },
+    onRefuse: (socket) => {
+      socket.write("* BYE Too many connections; try again later\r\n");
+    },
+  });
+  await service.start();
+  const endpoints: Endpoint[] = service.bound.map(({ key, address, tls }) => {
+    const server = formatSocketAddress(address);
+    const secure = key === "imap.listen_tls";
+    return {
+      service: secure ? "imaps" : "imap",
+      key,
+      address,
+      transport: "tcp",
+      tls,
+      example: secure
+        ? `curl -k --url imaps://${server}/INBOX --user USER@DOMAIN`
+        : `curl --ssl-reqd -k --url imap://${server}/INBOX --user USER@DOMAIN`,
+    };
+  });
+  log.info({ listen: endpoints.map((e) => `${e.key}=${formatSocketAddress(e.address)}`) }, "IMAP started");
+  return {
+    name: "imap",
+    endpoints,
+    stop: (graceMs: number) => service.stop(graceMs),
+  };
+}
+
+/** One client connection: the socket side of a session. */
+class ImapChannel implements ResponseSink {
+  readonly #conn: Connection;
+  readonly #shared: Shared;
+  readonly #session: ImapSession;
+  #socket: Socket;
+  #out: (string | Buffer)[] = [];
+  /** Octets (about: strings count by length) in #out. */
+  #queued = 0;
+  #running = false;
+  #closed = false;
+  #tls = false;
+  #inputEnded = false;
+  #shutdownRequested = false;
+  #woken = false;
+  #keepalive: NodeJS.Timeout | undefined;
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #traceLine = "";
+  /** Input arrived while the loop was running (it may have missed it). */
+  #arrived = false;
+  readonly #onData = (chunk: Buffer): void => {
+    this.#session.push(chunk);
+    this.#arrived = true;
+    if (this.#session.bufferedLength > this.#shared.limits.readHighWater) this.#socket.pause();
+    this.#kick();
+  };
+
+  constructor(connection: Connection, shared: Shared) {
+    this.#conn = connection;
+    this.#shared = shared;
+    this.#socket = connection.socket;
+    const remote = connection.remoteAddress.replace(/^::ffff:(?=\d+\.)/i, "");
+    const storeOptions = {
+      ...(shared.runtime.registry !== undefined && { registry: shared.runtime.registry }),
+      ...(shared.runtime.pollIntervalMs !== undefined && { pollIntervalMs: shared.runtime.pollIntervalMs }),
+    };
+    this.#session = new ImapSession({
+      hostname: shared.runtime.hostname,
+      tls: connection.secure,
+      starttls: shared.context !== undefined,
+      loopback: isLoopback(remote),
+      maxMessageSize: shared.maxMessageSize,
+      limits: shared.limits,
+      authenticate: (user, password) => this.#authenticate(user, password),
+      openStore: (user) => new MailStore(shared.layout.maildir(user), storeOptions),
+      wake: () => {
+        this.#wake();
+      },
+      ...(connection.tracing && {
+        trace: (line: string) => {
+          connection.trace("C", line);
+        },
+      }),
+    });
+  }
+
+  start(): void {
+    const socket = this.#socket;
+    socket.on("data", this.#onData);
+    socket.on("end", () => {
+      this.#inputEnded = true;
+      this.#kick();
+    });
+    socket.on("close", () => {
+      this.#close();
+    });
+    this.#conn.onIdle = () => {
+      if (this.#closed) return;
+      this.#conn.log.debug("idle timeout");
+      this.write(this.#session.timeout());
+      this.#end();
+    };
+    this.#conn.shutdown.addEventListener("abort", () => {
+      this.#shutdownRequested = true;
+      this.#kick();
+    });
+    this.write(this.#session.greeting());
+    this.#flush();
+  }
+
+  // ------------------------------------------------------------------ ResponseSink
+
+  async flush(): Promise<void> {
+    if (this.#queued < FLUSH_BYTES) return;
+    this.#flush();
+    await this.#drain();
+  }
+
+  write(data: string | Buffer, literal = false): void {
+    this.#out.push(data);
+    this.#queued += data.length;
+    if (!this.#conn.tracing) return;
+    if (literal) this.#traceLine += `<${data.length} octets>`;
+    else this.#traceOut(data);
+  }
+
+  async pipe(source: Readable): Promise<number> {
+    this.#flush();
+    let sent = 0;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        if (this.#closed) break;
+        sent += chunk.length;
+        if (!this.#socket.write(chunk)) await this.#drain();
+      }
+    } finally {
+      source.destroy();
+    }
+    if (this.#conn.tracing) this.#traceLine += `<${sent} octets>`;
+    return sent;
+  }
+
+  /** Waits until the socket takes more (or closes). */
+  async #drain(): Promise<void> {
+    const socket = this.#socket;
+    if (!socket.writableNeedDrain || this.#closed || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        socket.off("drain", done);
+        socket.off("close", done);
+        resolve();
+      };
+      socket.on("drain", done);
+      socket.on("close", done);
+    });
+  }
+
+  /** Traces server output line by line; literal contents and binary data appear as sizes. */
+  #traceOut(data: string | Buffer): void {
+    let text: string;
+    if (typeof data === "string") text = data;
+    else if (data.length <= 512 && /^[\x20-\x7e\r\n]*$/.test(data.toString("latin1")))
+      text = data.toString("latin1");
+    else text = `<${data.length} octets>`;
+    const lines = (this.#traceLine + text).split("\r\n");
+    this.#traceLine = lines.pop() ?? "";
+    for (const line of lines) this.#conn.trace("S", line);
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  #kick(): void {
+    if (this.#running || this.#closed || this.#tls) return;
+    this.#running = true;
+    this.#arrived = false;
+    this.#pump().then(
+      () => {
+        this.#running = false;
+        // Input may have arrived after the loop last looked (a partial line waits for more).
+        if (
+          !this.#closed &&
+          !this.#tls &&
+          (this.#arrived ||
+            this.#inputEnded ||
+            this.#shutdownRequested ||
+            (this.#woken && this.#session.idling))
+        ) {
+          this.#kick();
+        }
+      },
+      (error: unknown) => {
+        this.#running = false;
+        this.#conn.log.error({ err: error }, "IMAP session failed");
+        this.#destroy();
+      },
+    );
+  }
+
+  async #pump(): Promise<void> {
+    for (;;) {
+      if (this.#shutdownRequested) {
+        this.write(this.#session.shutdown());
+        this.#end();
+        return;
+      }
+      if (this.#woken && this.#session.idling) {
+        this.#woken = false;
+        await this.#session.notify(this);
+        this.#flush();
+      }
+      const result = await this.#session.step(this);
+      if (result.action === "close") {
+        this.#end();
+        return;
+      }
+      if (result.action === "starttls") {
+        await this.#startTls();
+        return;
+      }
+      if (!result.progressed) break;
+      if (this.#out.length > 64) this.#flush();
+    }
+    if (this.#inputEnded) {
+      this.#end();
+      return;
+    }
+    this.#flush();
+    this.#settle();
+    await this.#drain();
+    if (this.#socket.isPaused() && !this.#closed && !this.#tls) this.#socket.resume();
+  }
+
+  /** Timers that depend on the state: autologout after login (RFC 3501 §5.4), IDLE keepalive. */
+  #settle(): void {
+    const limits = this.#shared.limits;
+    this.#conn.setIdleTimeout(this.#session.authenticated ? limits.idleTimeoutMs : limits.preAuthTimeoutMs);
+    if (this.#session.idling && this.#keepalive === undefined) {
+      this.#keepalive = setInterval(() => {
+        if (this.#session.idling && !this.#running) {
+          this.write("* OK Still here\r\n");
+          this.#flush();
+        }
+      }, limits.idleKeepaliveMs);
+      this.#keepalive.unref();
+    } else if (!this.#session.idling && this.#keepalive !== undefined) {
+      clearInterval(this.#keepalive);
+      this.#keepalive = undefined;
+    }
+  }
+
+  /** The selected mailbox changed: an idling client hears of it (after a short gathering delay). */
+  #wake(): void {
+    if (this.#closed || this.#wakeTimer !== undefined) return;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      // Outside IDLE the change is reported after the client's next command.
+      if (!this.#session.idling) return;
+      this.#woken = true;
+      this.#kick();
+    }, this.#shared.limits.idleNotifyDelayMs);
+    this.#wakeTimer.unref();
+  }
+
+  /** RFC 3501 §6.2.1: the OK goes out, buffered plaintext is thrown away, the handshake runs. */
+  async #startTls(): Promise<void> {
+    const context = this.#shared.context;
+    if (context === undefined) return;
+    this.#flush();
+    const plain = this.#socket;
+    plain.off("data", this.#onData);
+    this.#tls = true;
+    const dropped = this.#session.tlsStarted();
+    if (dropped > 0) this.#conn.log.warn({ bytes: dropped }, "discarded plaintext sent after STARTTLS");
+    try {
+      const secure = await this.#conn.startTls(context, this.#shared.limits.handshakeTimeoutMs);
+      secure.on("error", (error: Error) => {
+        this.#conn.log.debug({ err: error }, "TLS socket error");
+      });
+      secure.on("end", () => {
+        this.#inputEnded = true;
+        this.#kick();
+      });
+      this.#socket = secure;
+      this.#tls = false;
+      if (this.#closed) return;
+      secure.on("data", this.#onData);
+      this.#kick();
+    } catch (error) {
+      this.#conn.log.debug({ err: error }, "STARTTLS handshake failed");
+      this.#destroy();
+    }
+  }
+
+  #authenticate(user: string, password: string): Promise<AuthOutcome> {
+    const context = {
+      accounts: this.#shared.runtime.accounts,
+      throttle: this.#shared.throttle,
+      log: this.#conn.log,
+    };
+    return login(context, this.#conn.remoteAddress, user, password);
+  }
+
+  #flush(): void {
+    if (this.#out.length === 0) return;
+    const parts = this.#out;
+    this.#out = [];
+    this.#queued = 0;
+    if (this.#socket.destroyed || !this.#socket.writable) return;
+    const data =
+      parts.length === 1 && typeof parts[0] === "string"
+        ? Buffer.from(parts[0], "latin1")
+        : Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : p)));
+    this.#socket.write(data);
+  }
+
+  /** Sends what is pending and closes our side. */
+  #end(): void {
+    this.#flush();
+    this.#stopTimers();
+    this.#closed = true;
+    this.#session.close();
+    this.#socket.off("data", this.#onData);
+    this.#socket.end();
+    this.#socket.destroySoon();
+  }
+
+  #close(): void {
+    this.#closed = true;
+    this.#stopTimers();
+    this.#session.close();
+  }
+
+  #destroy(): void {
+    this.#closed = true;
+    this.#stopTimers();
+    this.#session.close();
+    this.#socket.destroy();
+  }
+
+  #stopTimers(): void {
+    if (this.#keepalive !== undefined) clearInterval(this.#keepalive);
+    if (this.#wakeTimer !== undefined) clearTimeout(this.#wakeTimer);
+    this.#keepalive = undefined;
+    this.#wakeTimer = undefined;
+  }
+}
