@@ -86,6 +86,9 @@ export class FolderState {
   #ordered: Rec[] | undefined;
   #stamps: { new: bigint; cur: bigint } | undefined;
   #dirty = true;
+  /** When the directories were last read (ms): a dirty folder is read again at most every
+   * STORE_LIMITS.dirtyRescanMs, not on every command. */
+  #scannedAt = 0;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<(change: FolderChange) => void>();
   #timer: NodeJS.Timeout | undefined;
@@ -156,7 +159,9 @@ export class FolderState {
     }
     const uidlistChanged = await this.#uidlist.changed();
     const same = this.#stamps?.new === newTime && this.#stamps.cur === curTime;
-    if (!force && !this.#dirty && same && !uidlistChanged && this.#uidlist.header !== undefined) return;
+    const settled = !this.#dirty || Date.now() - this.#scannedAt < STORE_LIMITS.dirtyRescanMs;
+    if (!force && settled && same && !uidlistChanged && this.#uidlist.header !== undefined) return;
+    this.#scannedAt = Date.now();
     // A directory changed within the last tick may change again with the same mtime.
     const recent = BigInt(Date.now() - STORE_LIMITS.dirtyWindowMs) * 1_000_000n;
     this.#dirty = newTime > recent || curTime > recent;
@@ -461,6 +466,10 @@ export class FolderState {
       this.#assertExists();
       const changed: number[] = [];
       const result: MessageInfo[] = [];
+      // Whether cur/ is as the last scan left it: then the only change our renames make is
+      // ours, and the next refresh need not read the directory again to learn it.
+      const curDir = join(this.path, "cur");
+      const unchanged = this.#stamps !== undefined && (await dirTime(curDir)) === this.#stamps.cur;
       await withUidlistLock(this.path, async () => {
         await this.#keywords.refresh();
         const bits = await this.#keywords.bitsOf(keywords, mode !== "remove");
@@ -498,6 +507,10 @@ export class FolderState {
           result.push(rec.info);
         }
       });
+      if (unchanged && changed.length > 0 && this.#stamps !== undefined) {
+        const after = await dirTime(curDir);
+        if (after !== undefined) this.#stamps = { ...this.#stamps, cur: after };
+      }
       this.#announce([], [], changed);
       return result;
     });

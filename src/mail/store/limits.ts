@@ -35,6 +35,12 @@ export const STORE_LIMITS = {
    * at the next sync instead of being trusted: Dovecot's MAILDIR_SYNC_SECS idea.
    */
   dirtyWindowMs: 2_000,
+  /**
+   * A folder whose directories changed within dirtyWindowMs of a scan (a same-tick change
+   * could hide behind an unchanged mtime) is scanned again at most this often, so a burst of
+   * commands does not read a large folder on every one. Below the watch poll interval.
+   */
+  dirtyRescanMs: 250,
   /** Records whose files are gone that make the uidlist be rewritten instead of appended to. */
   uidlistCompressRatio: 0.25,
 } as const;
