@@ -470,9 +470,13 @@ export class FolderState {
       // ours, and the next refresh need not read the directory again to learn it.
       const curDir = join(this.path, "cur");
       const unchanged = this.#stamps !== undefined && (await dirTime(curDir)) === this.#stamps.cur;
-      await withUidlistLock(this.path, async () => {
-        await this.#keywords.refresh();
-        const bits = await this.#keywords.bitsOf(keywords, mode !== "remove");
+      // The lock guards the keyword table (dovecot-keywords); a change of system flags alone
+      // is only renames, which need no lock (a rename by another process is retried below).
+      const locked =
+        keywords.length > 0 ? withUidlistLock.bind(null, this.path) : (task: () => Promise<void>) => task();
+      await locked(async () => {
+        if (keywords.length > 0) await this.#keywords.refresh();
+        const bits = keywords.length > 0 ? await this.#keywords.bitsOf(keywords, mode !== "remove") : 0;
         for (const uid of [...uids].sort((a, b) => a - b)) {
           const rec = this.#byUid.get(uid);
           if (rec === undefined) continue;
