@@ -89,6 +89,13 @@ export interface SmtpOptions extends ListenOptions {
   readonly verify?: "trusted" | "everyone" | "nobody";
   /** Load balancers that prefix connections with a PROXY protocol header (v1/v2). */
   readonly proxyProtocol?: NetworkSet;
+  /**
+   * Processes running the SMTP sessions: 1 (the default here) runs them in this process,
+   * beside the queue; N > 1 runs them in N worker processes sharing the listeners
+   * (node:cluster), each writing accepted mail into the queue itself, while this process
+   * keeps the queue and the deliveries; 0 is one per core (the config file's default).
+   */
+  readonly workers?: number;
 }
 
 /** `[pop3]` and `[imap]`: a STARTTLS/STLS port and an implicit-TLS port. */

@@ -131,6 +131,7 @@ export async function startPortico(options: PorticoOptions, runtime: RuntimeOpti
           logger: log,
           trace: runtime.trace,
           throttle,
+          users: options.users,
         }),
       );
     }

@@ -2,8 +2,10 @@
  * The mail transfer agent as one service: the SMTP listeners, the queue they write into, and
  * the delivery side (local Maildirs, MX relay through the resolver of `[smtp] resolver`).
  */
+import cluster from "node:cluster";
 import { readFile } from "node:fs/promises";
-import type { AccountStore } from "../core/accounts/store.js";
+import { availableParallelism } from "node:os";
+import type { AccountEntry, AccountStore } from "../core/accounts/store.js";
 import type { LoginThrottle } from "../core/accounts/throttle.js";
 import type { DataLayout } from "../core/layout.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
@@ -18,6 +20,7 @@ import { MailQueue } from "./queue/queue.js";
 import { Relay } from "./queue/relay.js";
 import { DEFAULT_SCHEDULE } from "./queue/schedule.js";
 import { MailRouter } from "./router.js";
+import { startSmtpWorkers } from "./workers.js";
 
 /** What the mail service needs besides `[smtp]`. */
 export interface MailRuntime {
@@ -30,6 +33,11 @@ export interface MailRuntime {
   readonly throttle?: LoginThrottle;
   /** Overrides for tests: SMTP limits, and where relayed mail really connects. */
   readonly smtpLimits?: SmtpRuntime["limits"];
+  /**
+   * The config's `[[users]]`: SMTP worker processes (`workers`) open an AccountStore of their
+   * own over the same data directory with them. Without it the sessions run in this process.
+   */
+  readonly users?: readonly AccountEntry[];
 }
 
 /** The running MTA: a RunningService whose queue can be looked at. */
@@ -37,14 +45,26 @@ export interface MailService extends RunningService {
   readonly queue: MailQueue;
 }
 
-/** Starts the queue (delivering what a previous run left), then the SMTP listeners. */
-export async function startMailService(options: SmtpOptions, runtime: MailRuntime): Promise<MailService> {
-  const log = runtime.logger ?? silentLogger;
-  const router = new MailRouter({
+/** Where mail for `options`' domains goes: aliases, then the accounts of `accounts`. */
+export function createMailRouter(
+  options: Pick<SmtpOptions, "localDomains" | "aliases">,
+  accounts: AccountStore,
+): MailRouter {
+  return new MailRouter({
     localDomains: options.localDomains,
     aliases: options.aliases,
-    accountExists: async (address) => (await runtime.accounts.get(address)) !== undefined,
+    accountExists: async (address) => (await accounts.get(address)) !== undefined,
   });
+}
+
+/**
+ * Starts the queue (delivering what a previous run left), then the SMTP listeners: in this
+ * process, or with `workers` other than 1 in worker processes that write into the queue's
+ * spool (see workers.ts) while this process delivers.
+ */
+export async function startMailService(options: SmtpOptions, runtime: MailRuntime): Promise<MailService> {
+  const log = runtime.logger ?? silentLogger;
+  const router = createMailRouter(options, runtime.accounts);
   const forwarders =
     options.resolver !== undefined
       ? [options.resolver]
@@ -77,19 +97,24 @@ export async function startMailService(options: SmtpOptions, runtime: MailRuntim
     maxMessageSize: options.maxMessageSize,
     logger: log,
   });
+  const workers = options.workers === 0 ? availableParallelism() : (options.workers ?? 1);
   let smtp: RunningService;
   try {
-    smtp = await startSmtpService(options, {
-      hostname: runtime.hostname,
-      accounts: runtime.accounts,
-      tls: runtime.tls,
-      sink: queue,
-      logger: log,
-      trace: runtime.trace,
-      policy: createLocalPolicy(router),
-      ...(runtime.throttle !== undefined && { throttle: runtime.throttle }),
-      ...(runtime.smtpLimits !== undefined && { limits: runtime.smtpLimits }),
-    });
+    const users = runtime.users;
+    smtp =
+      workers > 1 && cluster.isPrimary && users !== undefined
+        ? await startSmtpWorkers(options, { ...runtime, users }, queue, workers)
+        : await startSmtpService(options, {
+            hostname: runtime.hostname,
+            accounts: runtime.accounts,
+            tls: runtime.tls,
+            sink: queue,
+            logger: log,
+            trace: runtime.trace,
+            policy: createLocalPolicy(router),
+            ...(runtime.throttle !== undefined && { throttle: runtime.throttle }),
+            ...(runtime.smtpLimits !== undefined && { limits: runtime.smtpLimits }),
+          });
   } catch (error) {
     await queue.stop(0);
     throw error;

@@ -222,3 +222,14 @@ test("[smtp] queue keys: durations as seconds or with units, defaults, bad value
   assert.match(out[0]!, /:2: smtp\.queue_lifetime: .*duration/);
   assert.match(out[1]!, /:3: smtp\.retry_intervals\[1\]: .*duration above zero/);
 });
+
+test("[smtp] workers: 1 (in-process) by default, an integer 0..64", () => {
+  assert.equal(parseConfig("[smtp]\n", "/x/p.toml").smtp?.workers, 1);
+  assert.equal(defaultOptions("/x").smtp?.workers, 1);
+  assert.equal(parseConfig("[smtp]\nworkers = 0\n", "/x/p.toml").smtp?.workers, 0);
+  assert.equal(parseConfig("[smtp]\nworkers = 64\n", "/x/p.toml").smtp?.workers, 64);
+  const out = problems('[smtp]\nworkers = 65\n[pop3]\n[imap]\n[dns]\nworkers = "2"\n');
+  assert.equal(out.length, 2);
+  assert.match(out[0]!, /:2: smtp\.workers: 65 is out of range \(expected a whole number from 0 to 64\)/);
+  assert.match(out[1]!, /:6: dns\.workers: /);
+});

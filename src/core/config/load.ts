@@ -94,6 +94,7 @@ export function defaultOptions(cwd: string): PorticoOptions {
       relayPort: DEFAULTS.smtp.relayPort,
       maxMessageSize: DEFAULTS.smtp.maxMessageSize,
       aliases: new Map(),
+      workers: 1,
     },
     pop3: { listen: at("pop3"), listenTls: at("pop3s") },
     imap: { listen: at("imap"), listenTls: at("imaps") },
@@ -260,6 +261,7 @@ function readSmtp(t: TableReader): SmtpOptions {
     queueLifetimeMs: t.duration("queue_lifetime", DEFAULT_SCHEDULE.lifetimeMs),
     delayWarningMs: t.duration("delay_warning", DEFAULT_SCHEDULE.delayWarningMs),
     destinationConcurrency: t.integer("destination_concurrency", 20, 1, 1000),
+    workers: t.integer("workers", 1, 0, 64),
     proxyProtocol: t.networks("proxy_protocol", []),
     verify: t.string("verify", "trusted", (v) =>
       ["trusted", "everyone", "nobody"].includes(v)

@@ -8,6 +8,9 @@
  *
  * `portico queue` talks to a running manager through files in queue/control/ (flush,
  * delete), so it works while the server runs and without any network port.
+ *
+ * SMTP worker processes (`[smtp] workers`) write queue files themselves, each through a
+ * {@link SpoolSink} of its own, and tell the manager what they committed: `adopt()`.
  */
 import { readdir, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -35,6 +38,9 @@ import {
   type StateRecord,
 } from "./spool.js";
 import { Semaphore } from "./semaphore.js";
+
+/** How many finished message ids the queue remembers against a late `adopt()`. */
+const DONE_REMEMBERED = 4096;
 
 /** Options of {@link MailQueue}. */
 export interface MailQueueOptions {
@@ -93,6 +99,12 @@ export class MailQueue implements MessageSink {
   readonly #destinations = new Map<string, Semaphore>();
   readonly #lock: Dotlock;
   readonly #controlTimer: NodeJS.Timeout;
+  readonly #sink: SpoolSink;
+  /**
+   * Ids of the latest messages done with (delivered, bounced, deleted), oldest first: a late
+   * `adopt()` of one (a rescan that beat the worker's own announcement) must not queue it again.
+   */
+  readonly #done = new Set<string>();
   #stopped = false;
 
   private constructor(options: MailQueueOptions, spool: Spool, lock: Dotlock) {
@@ -105,6 +117,14 @@ export class MailQueue implements MessageSink {
     this.#total = new Semaphore(options.concurrency ?? 64);
     this.#controlTimer = setInterval(() => void this.#readControl(), options.controlPollMs ?? 250);
     this.#controlTimer.unref();
+    this.#sink = new SpoolSink({
+      spool,
+      router: options.router,
+      clock: this.#now,
+      onCommit: (entry) => {
+        this.#admit(entry);
+      },
+    });
   }
 
   /**
@@ -146,50 +166,48 @@ export class MailQueue implements MessageSink {
 
   async open(envelope: Envelope): Promise<IncomingMessage> {
     if (this.#stopped) throw new Error("Cannot queue: the queue is stopped");
-    const recipients: QueuedRecipient[] = [];
-    const seen = new Set<string>();
-    for (const r of envelope.recipients) {
-      for (const d of await this.#options.router.expand(r.address)) {
-        const key = d.address.toLowerCase();
-        if (seen.has(key)) continue;
-        seen.add(key);
-        recipients.push({
-          address: d.address,
-          original: r.address,
-          route: d.route,
-          ...(r.notify !== undefined && { notify: r.notify }),
-          ...(r.orcpt !== undefined && { orcpt: r.orcpt }),
-        });
+    return this.#sink.open(envelope);
+  }
+
+  // --- messages other processes committed ---
+
+  /**
+   * Queues a message an SMTP worker process committed to the spool. `committed` is what the
+   * worker wrote (its header, where the content starts, its size), which saves reading the
+   * file back; without it the file is read. Resolves true when the message is queued now
+   * (or already was, or was lately delivered or deleted: it is not queued again), false when
+   * there is no complete message `id` or the queue is stopped.
+   */
+  async adopt(id: string, committed?: CommittedMessage): Promise<boolean> {
+    if (!isQueueId(id)) throw new TypeError(`Cannot adopt "${id}": not a queue id`);
+    if (committed !== undefined && committed.meta.id !== id) {
+      throw new TypeError(`Cannot adopt ${id}: the header given is message ${committed.meta.id}'s`);
+    }
+    if (this.#stopped) return false;
+    if (this.#live.has(id) || this.#done.has(id)) return true;
+    const entry = committed !== undefined ? freshEntry(committed) : await this.spool.load(id);
+    if (entry === undefined) return false;
+    this.#admit(entry);
+    return this.#live.has(id);
+  }
+
+  /**
+   * Queues every complete message in the spool that the queue does not hold: what an SMTP
+   * worker that died had committed but not announced. Resolves with how many there were.
+   */
+  async rescan(): Promise<number> {
+    let found = 0;
+    for (const id of await this.spool.ids()) {
+      if (this.#stopped) break;
+      if (this.#live.has(id) || this.#done.has(id)) continue;
+      try {
+        if (await this.adopt(id)) found++;
+      } catch (error) {
+        this.#log.error({ id, err: error }, "unreadable queue file; left in place");
       }
     }
-    const meta: QueuedMeta = {
-      id: newQueueId(this.#now()),
-      arrival: this.#now(),
-      from: envelope.from,
-      recipients,
-      body: envelope.body,
-      smtputf8: envelope.smtputf8,
-      ...(envelope.ret !== undefined && { ret: envelope.ret }),
-      ...(envelope.envid !== undefined && { envid: envelope.envid }),
-      client: {
-        address: envelope.client.address,
-        helo: envelope.client.helo,
-        ...(envelope.client.authenticatedAs !== undefined && {
-          authenticatedAs: envelope.client.authenticatedAs,
-        }),
-      },
-    };
-    const message = await this.spool.create(meta);
-    return {
-      id: meta.id,
-      content: message.content,
-      commit: async () => {
-        const id = await message.commit();
-        this.#admit(message.entry());
-        return id;
-      },
-      abort: () => message.abort(),
-    };
+    if (found > 0) this.#log.info({ messages: found }, "queued messages found in the spool");
+    return found;
   }
 
   // --- control ---
@@ -205,6 +223,7 @@ export class MailQueue implements MessageSink {
     if (live) {
       clearTimeout(live.timer);
       this.#live.delete(id);
+      this.#markDone(id);
       await live.running;
     }
     const removed = await this.spool.remove(id);
@@ -238,6 +257,17 @@ export class MailQueue implements MessageSink {
   }
 
   // --- scheduling ---
+
+  /** Records that `id` is done with (see #done); the oldest ids are let go. */
+  #markDone(id: string): void {
+    this.#done.add(id);
+    if (this.#done.size > DONE_REMEMBERED) {
+      for (const oldest of this.#done) {
+        this.#done.delete(oldest);
+        break;
+      }
+    }
+  }
 
   #admit(entry: QueueEntry): void {
     const id = entry.meta.id;
@@ -284,6 +314,7 @@ export class MailQueue implements MessageSink {
         if (this.#live.get(live.entry.meta.id) !== live) return;
         if (live.entry.outcomes.every(isFinal)) {
           this.#live.delete(live.entry.meta.id);
+          this.#markDone(live.entry.meta.id);
           return;
         }
         this.#runSoon(live, live.again ? 0 : Math.max(0, live.entry.next - this.#now()));
@@ -514,6 +545,116 @@ export class MailQueue implements MessageSink {
       await writeFile(`${path}.done`, `${answer}\n`).catch(() => undefined);
       await unlink(path).catch(() => undefined);
     }
+  }
+}
+
+/**
+ * The queue header of a message arriving with `envelope`: a new id, the arrival time `now`,
+ * and the recipients expanded through `router` (aliases and lists to their members, +tags to
+ * the account; an address reached twice is kept once, the first RCPT that reached it named
+ * as its original). Recipients that expand to nobody are dropped: the SMTP server accepted
+ * them through the same router, so that happens only when an account is deleted meanwhile.
+ */
+export async function queuedMeta(envelope: Envelope, router: MailRouter, now: number): Promise<QueuedMeta> {
+  const recipients: QueuedRecipient[] = [];
+  const seen = new Set<string>();
+  for (const r of envelope.recipients) {
+    for (const d of await router.expand(r.address)) {
+      const key = d.address.toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      recipients.push({
+        address: d.address,
+        original: r.address,
+        route: d.route,
+        ...(r.notify !== undefined && { notify: r.notify }),
+        ...(r.orcpt !== undefined && { orcpt: r.orcpt }),
+      });
+    }
+  }
+  return {
+    id: newQueueId(now),
+    arrival: now,
+    from: envelope.from,
+    recipients,
+    body: envelope.body,
+    smtputf8: envelope.smtputf8,
+    ...(envelope.ret !== undefined && { ret: envelope.ret }),
+    ...(envelope.envid !== undefined && { envid: envelope.envid }),
+    client: {
+      address: envelope.client.address,
+      helo: envelope.client.helo,
+      ...(envelope.client.authenticatedAs !== undefined && {
+        authenticatedAs: envelope.client.authenticatedAs,
+      }),
+    },
+  };
+}
+
+/** A message as its writer committed it: what the queue manager needs to queue it unread. */
+export interface CommittedMessage {
+  readonly meta: QueuedMeta;
+  /** Byte offset of the content in the file (after the header line). */
+  readonly contentOffset: number;
+  /** Size of the content in octets. */
+  readonly size: number;
+}
+
+/** The entry of a committed message never tried yet (no state file). */
+function freshEntry(committed: CommittedMessage): QueueEntry {
+  return {
+    meta: committed.meta,
+    contentOffset: committed.contentOffset,
+    size: committed.size,
+    outcomes: committed.meta.recipients.map(() => undefined),
+    attempts: 0,
+    next: 0,
+    warned: false,
+  };
+}
+
+/** Options of {@link SpoolSink}. */
+export interface SpoolSinkOptions {
+  readonly spool: Spool;
+  readonly router: MailRouter;
+  /** ms since the epoch (ids and arrival times). */
+  readonly clock?: () => number;
+  /** Called with each message once it is durable, before `commit()` resolves. */
+  readonly onCommit: (entry: QueueEntry) => void;
+}
+
+/**
+ * The SMTP server's {@link MessageSink} over the spool: each message's recipients are
+ * expanded ({@link queuedMeta}), its file created in queue/messages and written as the data
+ * arrives, and `commit()` resolves (so the 250 goes out) once file and directory are fsynced.
+ * The queue manager uses one for its own listeners; an SMTP worker process uses one of its
+ * own and tells the manager what it committed (`MailQueue.adopt`). Any number of processes
+ * may write the spool at once: ids are unique across processes and files are created
+ * exclusively; only the manager delivers and removes them.
+ */
+export class SpoolSink implements MessageSink {
+  readonly #options: SpoolSinkOptions;
+  readonly #now: () => number;
+
+  constructor(options: SpoolSinkOptions) {
+    this.#options = options;
+    this.#now = options.clock ?? Date.now;
+  }
+
+  async open(envelope: Envelope): Promise<IncomingMessage> {
+    const meta = await queuedMeta(envelope, this.#options.router, this.#now());
+    const message = await this.#options.spool.create(meta);
+    const onCommit = this.#options.onCommit;
+    return {
+      id: meta.id,
+      content: message.content,
+      commit: async () => {
+        const id = await message.commit();
+        onCommit(message.entry());
+        return id;
+      },
+      abort: () => message.abort(),
+    };
   }
 }
 

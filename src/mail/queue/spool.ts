@@ -328,10 +328,12 @@ export class Spool {
   /** The message content (after the header line) as a stream. */
   content(
     id: string,
-    entry: Pick<QueueEntry, "contentOffset">,
+    entry: Pick<QueueEntry, "contentOffset" | "size">,
   ): NodeJS.ReadableStream & AsyncIterable<Buffer> {
+    // `end` (inclusive) saves the read that would only find the end of the file.
     return createReadStream(join(this.messagesDir, id), {
       start: entry.contentOffset,
+      end: Math.max(entry.contentOffset, entry.contentOffset + entry.size - 1),
       highWaterMark: 64 * 1024,
     });
   }
