@@ -380,6 +380,7 @@ export class MailQueue implements MessageSink {
       );
     }
     entry.attempts++;
+    entry.memory = undefined; // later attempts read the file
     const done = entry.outcomes.every(isFinal);
     entry.next = done ? 0 : nextAttempt(this.#schedule, entry.attempts, meta.arrival, t);
     records.push({ t, attempts: entry.attempts, next: entry.next });

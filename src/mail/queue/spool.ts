@@ -22,7 +22,7 @@ import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import { fsyncDirectory, syncDirectory } from "../../core/fs.js";
 import type { Envelope, IncomingMessage } from "../envelope.js";
 
@@ -30,6 +30,8 @@ const MAGIC = "PQ1 ";
 /** Width of the LENGTH field; dots until the content is complete. */
 const LENGTH_DIGITS = 16;
 const INCOMPLETE = ".".repeat(LENGTH_DIGITS);
+/** Messages up to this size are written in one piece at their end (see FileWriter). */
+const BUFFER_LIMIT = 256 * 1024;
 
 /** One recipient of a queued message, after alias expansion. */
 export interface QueuedRecipient {
@@ -103,6 +105,12 @@ export interface QueueEntry {
   readonly contentOffset: number;
   /** Size of the content in octets. */
   readonly size: number;
+  /**
+   * The content in memory, for a message just received that was small enough to be written in
+   * one piece: deliveries read it from here instead of from the file. Dropped after the first
+   * attempt, so a backlog does not hold its messages in memory.
+   */
+  memory?: readonly Buffer[] | undefined;
   /** The last outcome of each recipient (undefined: not tried yet). */
   readonly outcomes: (RecipientOutcome | undefined)[];
   attempts: number;
@@ -197,6 +205,7 @@ export class Spool {
         meta,
         contentOffset: header.length,
         size: content.bytesWritten - header.length,
+        memory: content.memory(),
         outcomes: meta.recipients.map(() => undefined),
         attempts: 0,
         next: 0,
@@ -328,8 +337,9 @@ export class Spool {
   /** The message content (after the header line) as a stream. */
   content(
     id: string,
-    entry: Pick<QueueEntry, "contentOffset" | "size">,
+    entry: Pick<QueueEntry, "contentOffset" | "size" | "memory">,
   ): NodeJS.ReadableStream & AsyncIterable<Buffer> {
+    if (entry.memory !== undefined) return Readable.from(entry.memory);
     // `end` (inclusive) saves the read that would only find the end of the file.
     return createReadStream(join(this.messagesDir, id), {
       start: entry.contentOffset,
@@ -388,7 +398,16 @@ export function applyState(entry: QueueEntry, record: StateRecord): void {
  */
 class FileWriter extends Writable {
   readonly #handle: FileHandle;
+  /** Where the next write goes in the file. */
   #position = 0;
+  /** Octets taken so far (header included), written or held. */
+  #total = 0;
+  /**
+   * Until the message exceeds BUFFER_LIMIT it is held here and written at the end in one
+   * writev, its length already filled in: four file operations for a typical message
+   * (open, writev, fsync, close) instead of one per chunk plus one for the length.
+   */
+  #held: Buffer[] | undefined = [];
   #done: Promise<void>;
   #resolve!: () => void;
   #reject!: (error: Error) => void;
@@ -412,9 +431,14 @@ class FileWriter extends Writable {
     this.uncork();
   }
 
-  /** Octets written so far (the header included). */
+  /** Octets taken so far (the header included). */
   get bytesWritten(): number {
-    return this.#position;
+    return this.#total;
+  }
+
+  /** The content (without the header) if it was held whole; after the end only. */
+  memory(): Buffer[] | undefined {
+    return this.writableFinished && this.#held !== undefined ? this.#held.slice(1) : undefined;
   }
 
   /** Resolves when the content is fsynced and the file closed; rejects if writing failed. */
@@ -423,15 +447,29 @@ class FileWriter extends Writable {
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.#writeAll(chunks.map((c) => c.chunk)).then(() => {
+    this.#take(chunks.map((c) => c.chunk)).then(() => {
       callback();
     }, callback);
   }
 
   override _write(chunk: Buffer, _encoding: string, callback: (error?: Error | null) => void): void {
-    this.#writeAll([chunk]).then(() => {
+    this.#take([chunk]).then(() => {
       callback();
     }, callback);
+  }
+
+  async #take(buffers: Buffer[]): Promise<void> {
+    for (const b of buffers) this.#total += b.length;
+    if (this.#held !== undefined) {
+      // Copies: the caller may reuse its buffers once the write is acknowledged.
+      for (const b of buffers) this.#held.push(Buffer.from(b));
+      if (this.#total <= BUFFER_LIMIT) return;
+      const held = this.#held;
+      this.#held = undefined;
+      await this.#writeAll(held);
+      return;
+    }
+    await this.#writeAll(buffers);
   }
 
   async #writeAll(buffers: Buffer[]): Promise<void> {
@@ -447,9 +485,19 @@ class FileWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    const length = String(this.#position - this.#headerLength).padStart(LENGTH_DIGITS, "0");
-    this.#handle
-      .write(Buffer.from(length, "latin1"), 0, LENGTH_DIGITS, this.#lengthAt)
+    const length = Buffer.from(
+      String(this.#total - this.#headerLength).padStart(LENGTH_DIGITS, "0"),
+      "latin1",
+    );
+    const held = this.#held;
+    const written =
+      held !== undefined
+        ? (() => {
+            length.copy(held[0]!, this.#lengthAt);
+            return this.#writeAll(held);
+          })()
+        : this.#handle.write(length, 0, LENGTH_DIGITS, this.#lengthAt).then(() => undefined);
+    written
       .then(() => this.#handle.sync())
       .then(() => this.#handle.close())
       .then(
