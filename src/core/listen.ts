@@ -137,6 +137,12 @@ export class Connection {
     this.#trace?.({ connection: this.id, direction, line });
   }
 
+  /** Traces each CRLF-ended line of `text` (a group of replies written together). */
+  traceLines(direction: TraceDirection, text: string): void {
+    if (this.#trace === undefined) return;
+    for (const line of text.split("\r\n")) if (line !== "") this.trace(direction, line);
+  }
+
   /** Whether anyone listens to traces (so sessions can skip formatting them). */
   get tracing(): boolean {
     return this.#trace !== undefined;

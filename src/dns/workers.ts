@@ -1,10 +1,11 @@
 import cluster, { type Worker } from "node:cluster";
+import { reviveError, writeWorkerLog, type PlainError, type WorkerLogMessage } from "../core/worker-ipc.js";
 import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { NetworkSet, type SocketAddress } from "../core/address.js";
-import { ConfigError, ListenError, PorticoError } from "../core/errors.js";
-import type { Logger, TraceEvent } from "../core/log.js";
+import { PorticoError } from "../core/errors.js";
+import type { TraceEvent } from "../core/log.js";
 import { silentLogger } from "../core/log.js";
 import type { DnsOptions } from "../options.js";
 import type { Endpoint } from "../service.js";
@@ -54,8 +55,6 @@ export type ToWorker =
   | { type: "announce" }
   | { type: "stop"; graceMs: number };
 
-type PlainError = { name: string; code?: string; message: string };
-
 /** Messages from a DNS worker to the primary. */
 export type FromWorker =
   | { type: "listening" }
@@ -63,20 +62,7 @@ export type FromWorker =
   | { type: "error"; error: PlainError }
   | { type: "reloaded"; error?: PlainError }
   | { type: "trace"; event: TraceEvent }
-  | {
-      type: "log";
-      level: "info" | "warn" | "error";
-      bindings: Record<string, unknown>;
-      fields: Record<string, unknown>;
-      msg: string;
-    };
-
-function revive(error: PlainError): Error {
-  if (error.name === "ListenError") return new ListenError(error.message);
-  if (error.name === "ConfigError" || error.name === "InvalidConfigError")
-    return new ConfigError(error.message);
-  return new PorticoError(error.message);
-}
+  | WorkerLogMessage;
 
 /**
  * Runs the DNS service in `count` worker processes (node:cluster) so answering uses every
@@ -142,13 +128,13 @@ export async function startDnsWorkers(
             resolve({ worker, endpoints: message.endpoints });
             break;
           case "error":
-            reject(revive(message.error));
+            reject(reviveError(message.error));
             break;
           case "trace":
             runtime.trace?.(message.event);
             break;
           case "log":
-            forwardLog(base, index, message);
+            writeWorkerLog(base, index, message);
             break;
           case "reloaded":
             break;
@@ -228,7 +214,7 @@ export async function startDnsWorkers(
       ),
     );
     const failed = results.find((e) => e !== undefined);
-    if (failed) throw revive(failed);
+    if (failed) throw reviveError(failed);
     announce();
   };
   const unwatch =
@@ -286,8 +272,4 @@ async function concretePort(address: SocketAddress): Promise<SocketAddress> {
     // Over and over taken for UDP: let the workers report the port in use.
     if (free || attempt === 20) return { ...address, port };
   }
-}
-
-function forwardLog(log: Logger, index: number, message: Extract<FromWorker, { type: "log" }>): void {
-  log.child({ worker: index, ...message.bindings })[message.level](message.fields, message.msg);
 }

@@ -15,6 +15,7 @@ import { login } from "../core/accounts/login.js";
 import { LoginThrottle } from "../core/accounts/throttle.js";
 import { ConfigError } from "../core/errors.js";
 import { DataLayout } from "../core/layout.js";
+import { Pump } from "../core/pump.js";
 import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
 import { serverContext, type TlsCredentials } from "../core/tls.js";
@@ -141,7 +142,6 @@ class ImapChannel implements ResponseSink {
   #out: (string | Buffer)[] = [];
   /** Octets (about: strings count by length) in #out. */
   #queued = 0;
-  #running = false;
   #closed = false;
   #tls = false;
   #inputEnded = false;
@@ -150,11 +150,16 @@ class ImapChannel implements ResponseSink {
   #keepalive: NodeJS.Timeout | undefined;
   #wakeTimer: NodeJS.Timeout | undefined;
   #traceLine = "";
-  /** Input arrived while the loop was running (it may have missed it). */
-  #arrived = false;
+  readonly #loop = new Pump(
+    () => this.#pump(),
+    () => !this.#closed && !this.#tls,
+    (error) => {
+      this.#conn.log.error({ err: error }, "IMAP session failed");
+      this.#destroy();
+    },
+  );
   readonly #onData = (chunk: Buffer): void => {
     this.#session.push(chunk);
-    this.#arrived = true;
     if (this.#session.bufferedLength > this.#shared.limits.readHighWater) this.#socket.pause();
     this.#kick();
   };
@@ -274,30 +279,7 @@ class ImapChannel implements ResponseSink {
   // ------------------------------------------------------------------ the loop
 
   #kick(): void {
-    if (this.#running || this.#closed || this.#tls) return;
-    this.#running = true;
-    this.#arrived = false;
-    this.#pump().then(
-      () => {
-        this.#running = false;
-        // Input may have arrived after the loop last looked (a partial line waits for more).
-        if (
-          !this.#closed &&
-          !this.#tls &&
-          (this.#arrived ||
-            this.#inputEnded ||
-            this.#shutdownRequested ||
-            (this.#woken && this.#session.idling))
-        ) {
-          this.#kick();
-        }
-      },
-      (error: unknown) => {
-        this.#running = false;
-        this.#conn.log.error({ err: error }, "IMAP session failed");
-        this.#destroy();
-      },
-    );
+    this.#loop.kick();
   }
 
   async #pump(): Promise<void> {
@@ -340,7 +322,7 @@ class ImapChannel implements ResponseSink {
     this.#conn.setIdleTimeout(this.#session.authenticated ? limits.idleTimeoutMs : limits.preAuthTimeoutMs);
     if (this.#session.idling && this.#keepalive === undefined) {
       this.#keepalive = setInterval(() => {
-        if (this.#session.idling && !this.#running) {
+        if (this.#session.idling && !this.#loop.running) {
           this.write("* OK Still here\r\n");
           this.#flush();
         }

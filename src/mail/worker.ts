@@ -6,54 +6,18 @@
 import cluster from "node:cluster";
 import { AccountStore } from "../core/accounts/store.js";
 import { DataLayout } from "../core/layout.js";
-import type { Logger } from "../core/log.js";
 import { createLocalPolicy } from "../smtp/policy.js";
 import { startSmtpService } from "../smtp/server.js";
 import type { RunningService } from "../service.js";
 import { SpoolSink } from "./queue/queue.js";
 import { Spool } from "./queue/spool.js";
 import { createMailRouter } from "./service.js";
-import {
-  fromWorkerOptions,
-  type ForwardLevel,
-  type FromWorker,
-  type PlainError,
-  type ToWorker,
-} from "./workers.js";
+import { ipcLogger, plainError } from "../core/worker-ipc.js";
+import { fromWorkerOptions, type FromWorker, type ToWorker } from "./workers.js";
 
 function send(message: FromWorker): void {
   // Once the primary is gone, so is this process (the cluster exits it): nothing to tell.
   if (process.connected) process.send?.(message);
-}
-
-/** Errors cross the process boundary as name, code and message. */
-function plain(error: unknown): PlainError {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const code = (e as { code?: unknown }).code;
-  return { name: e.name, message: e.message, ...(typeof code === "string" && { code }) };
-}
-
-const LEVELS = { info: 1, warn: 2, error: 3, silent: 4 } as const;
-
-/** A Logger that forwards `lowest` and above to the primary's logger; below, nothing is sent. */
-function ipcLogger(lowest: ForwardLevel, bindings: Record<string, unknown> = {}): Logger {
-  const ignore = (): void => undefined;
-  const forward = (level: "info" | "warn" | "error") =>
-    LEVELS[level] < LEVELS[lowest]
-      ? ignore
-      : (obj: object | string, msg?: string): void => {
-          const fields: Record<string, unknown> = typeof obj === "string" ? {} : { ...obj };
-          if (fields.err !== undefined) fields.err = plain(fields.err);
-          send({ type: "log", level, bindings, fields, msg: typeof obj === "string" ? obj : (msg ?? "") });
-        };
-  return {
-    trace: ignore,
-    debug: ignore,
-    info: forward("info"),
-    warn: forward("warn"),
-    error: forward("error"),
-    child: (more) => ipcLogger(lowest, { ...bindings, ...more }),
-  };
 }
 
 async function start(message: Extract<ToWorker, { type: "start" }>): Promise<RunningService> {
@@ -73,7 +37,7 @@ async function start(message: Extract<ToWorker, { type: "start" }>): Promise<Run
     accounts,
     tls: message.tls,
     sink,
-    logger: ipcLogger(message.logLevel),
+    logger: ipcLogger(send, message.logLevel),
     ...(message.trace && {
       trace: (event) => {
         send({ type: "trace", event });
@@ -101,7 +65,7 @@ process.on("message", (message: ToWorker) => {
           return started;
         },
         (error: unknown) => {
-          send({ type: "error", error: plain(error) });
+          send({ type: "error", error: plainError(error) });
           return undefined;
         },
       );

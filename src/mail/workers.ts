@@ -20,15 +20,23 @@
  * connection limit, and the account store's cache of verified passwords. `maxConnections`
  * is divided among the workers.
  */
+import {
+  forwardLevel,
+  reviveError,
+  writeWorkerLog,
+  type ForwardLevel,
+  type PlainError,
+  type WorkerLogMessage,
+} from "../core/worker-ipc.js";
 import cluster, { type Worker } from "node:cluster";
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { AccountEntry } from "../core/accounts/store.js";
 import { NetworkSet, type SocketAddress } from "../core/address.js";
-import { ConfigError, ListenError, PorticoError } from "../core/errors.js";
+import { PorticoError } from "../core/errors.js";
 import { listenError } from "../core/listen.js";
-import { silentLogger, type Logger, type TraceEvent } from "../core/log.js";
+import { silentLogger, type TraceEvent } from "../core/log.js";
 import type { TlsCredentials } from "../core/tls.js";
 import type { SmtpOptions } from "../options.js";
 import type { Endpoint, RunningService } from "../service.js";
@@ -86,9 +94,6 @@ export function fromWorkerOptions(options: WorkerSmtpOptions): SmtpOptions {
   };
 }
 
-/** The log levels a worker forwards: the primary's logger's lowest enabled one and above. */
-export type ForwardLevel = "info" | "warn" | "error" | "silent";
-
 /** Messages from the primary to an SMTP worker. */
 export type ToWorker =
   | {
@@ -106,13 +111,6 @@ export type ToWorker =
     }
   | { type: "stop"; graceMs: number };
 
-/** An error as it crosses the process boundary. */
-export interface PlainError {
-  readonly name: string;
-  readonly code?: string;
-  readonly message: string;
-}
-
 /** Messages from an SMTP worker to the primary. */
 export type FromWorker =
   | { type: "listening" }
@@ -121,13 +119,7 @@ export type FromWorker =
   /** A message is durable in the spool (the 250 may be on its way): queue it. */
   | ({ type: "queued" } & CommittedMessage)
   | { type: "trace"; event: TraceEvent }
-  | {
-      type: "log";
-      level: "info" | "warn" | "error";
-      bindings: Record<string, unknown>;
-      fields: Record<string, unknown>;
-      msg: string;
-    };
+  | WorkerLogMessage;
 
 /**
  * Runs the SMTP listeners of `options` in `count` worker processes that write into `queue`'s
@@ -182,7 +174,7 @@ export async function startSmtpWorkers(
             resolve({ worker, endpoints: message.endpoints });
             break;
           case "error":
-            reject(revive(message.error));
+            reject(reviveError(message.error));
             break;
           case "queued":
             queue.adopt(message.meta.id, message).catch((error: unknown) => {
@@ -194,7 +186,7 @@ export async function startSmtpWorkers(
             runtime.trace?.({ ...message.event, connection: `${message.event.connection}@w${index}` });
             break;
           case "log":
-            base.child({ worker: index, ...message.bindings })[message.level](message.fields, message.msg);
+            writeWorkerLog(base, index, message);
             break;
         }
       });
@@ -267,22 +259,6 @@ function forkWorker(env: Record<string, string>): Worker {
   } finally {
     if (previous.exec !== undefined) cluster.setupPrimary(previous);
   }
-}
-
-/** The errors a worker reports, as the classes they were. */
-function revive(error: PlainError): Error {
-  if (error.name === "ListenError") return new ListenError(error.message);
-  if (error.name === "ConfigError" || error.name === "InvalidConfigError")
-    return new ConfigError(error.message);
-  return new PorticoError(error.message);
-}
-
-/** The lowest level `log` writes (pino's isLevelEnabled), so workers send nothing it would drop. */
-function forwardLevel(log: Logger): ForwardLevel {
-  const enabled = (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
-  if (typeof enabled !== "function") return "info";
-  for (const level of ["info", "warn", "error"] as const) if (enabled.call(log, level)) return level;
-  return "silent";
 }
 
 type Listeners = Pick<SmtpOptions, "listen" | "submission" | "submissions">;

@@ -26,6 +26,7 @@ import { ConfigError } from "../core/errors.js";
 import { DataLayout } from "../core/layout.js";
 import { DotEncoder } from "../core/line/dot-encoder.js";
 import { LineReader } from "../core/line/line-reader.js";
+import { Pump } from "../core/pump.js";
 import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
 import { serverContext, type TlsCredentials } from "../core/tls.js";
@@ -153,10 +154,15 @@ class Pop3Channel {
   #socket: Socket;
   #mode: Mode = "command";
   #out: string[] = [];
-  /** The command loop, while it runs; the session is released only after it. */
-  #pump: Promise<void> | undefined;
-  /** There may be something for the command loop to do. */
-  #wanted = false;
+  /** The command loop; the session is released only after it has settled. */
+  readonly #loop = new Pump(
+    () => this.#run(),
+    () => this.#mode === "command",
+    (error) => {
+      this.#conn.log.error({ err: error }, "POP3 session failed");
+      this.#destroy();
+    },
+  );
   #shutdownRequested = false;
   /** The client closed its side: answer what is buffered, then close. */
   #inputEnded = false;
@@ -212,28 +218,8 @@ class Pop3Channel {
     this.#flush();
   }
 
-  /** Runs the command loop, or, while it runs, has it look again before it stops. */
   #kick(): void {
-    this.#wanted = true;
-    if (this.#pump !== undefined || this.#mode !== "command") return;
-    this.#pump = this.#loop().then(
-      () => {
-        this.#pump = undefined;
-      },
-      (error: unknown) => {
-        this.#pump = undefined;
-        this.#conn.log.error({ err: error }, "POP3 session failed");
-        this.#destroy();
-      },
-    );
-  }
-
-  async #loop(): Promise<void> {
-    // Input, end or shutdown that came while #run waited (for a write to drain) is not lost.
-    while (this.#wanted && this.#currentMode() === "command") {
-      this.#wanted = false;
-      await this.#run();
-    }
+    this.#loop.kick();
   }
 
   /** Answers everything buffered, then writes the replies (RFC 2449 §6.6 pipelining). */
@@ -391,9 +377,7 @@ class Pop3Channel {
   #emit(replies: string): void {
     if (replies === "") return;
     this.#out.push(replies);
-    if (this.#conn.tracing) {
-      for (const line of replies.split("\r\n")) if (line !== "") this.#conn.trace("S", line);
-    }
+    this.#conn.traceLines("S", replies);
   }
 
   #traceClient(line: string): void {
@@ -430,7 +414,7 @@ class Pop3Channel {
     this.#mode = "closed";
     const releasing = this.#shared.releasing;
     const done = (async () => {
-      await this.#pump;
+      await this.#loop.settled();
       await this.#session.release();
     })();
     releasing.add(done);

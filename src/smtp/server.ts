@@ -29,6 +29,7 @@ import { ConfigError } from "../core/errors.js";
 import { DotDecoder } from "../core/line/dot-decoder.js";
 import { LineReader } from "../core/line/line-reader.js";
 import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
+import { Pump } from "../core/pump.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
 import { serverContext, type TlsCredentials } from "../core/tls.js";
 import type { Envelope, IncomingMessage, MessageSink } from "../mail/envelope.js";
@@ -187,7 +188,6 @@ class SmtpChannel {
   #socket: Socket;
   #mode: Mode = COMMAND;
   #out: string[] = [];
-  #running = false;
   #shutdownRequested = false;
   /** The client closed its side: finish what is buffered, then close. */
   #inputEnded = false;
@@ -195,8 +195,6 @@ class SmtpChannel {
   #message: IncomingMessage | undefined;
   #writeFailed = false;
   #messageCount = 0;
-  /** More input (or an end, a shutdown) came since the pump last looked. */
-  #wanted = false;
   /** Adds Date:/Message-ID: to submitted mail (RFC 6409 §8); undefined for relayed mail. */
   #completer: HeaderCompleter | undefined;
   readonly #onData = (chunk: Buffer): void => {
@@ -204,6 +202,15 @@ class SmtpChannel {
     if (this.#reader.bufferedLength > SMTP_LIMITS.readHighWater) this.#socket.pause();
     this.#kick();
   };
+
+  readonly #loop = new Pump(
+    () => this.#pump(),
+    () => this.#mode.kind !== "closed" && this.#mode.kind !== "tls",
+    (error) => {
+      this.#conn.log.error({ err: error }, "SMTP session failed");
+      this.#destroy();
+    },
+  );
 
   constructor(connection: Connection, kind: Kind, shared: Shared) {
     this.#conn = connection;
@@ -254,30 +261,8 @@ class SmtpChannel {
     this.#flush();
   }
 
-  /** Runs the pump, or, while it runs, has it look again before it stops. */
   #kick(): void {
-    this.#wanted = true;
-    if (this.#running || this.#mode.kind === "closed" || this.#mode.kind === "tls") return;
-    this.#running = true;
-    this.#loop().then(
-      () => {
-        this.#running = false;
-      },
-      (error: unknown) => {
-        this.#running = false;
-        this.#conn.log.error({ err: error }, "SMTP session failed");
-        this.#destroy();
-      },
-    );
-  }
-
-  async #loop(): Promise<void> {
-    // Input, end or shutdown that arrives while #pump waits (for a write to drain, for the
-    // queue) is not lost: it sets #wanted, and the pump runs again.
-    while (this.#wanted) {
-      this.#wanted = false;
-      await this.#pump();
-    }
+    this.#loop.kick();
   }
 
   /** Processes everything buffered, then writes the replies (RFC 2920 §3.2 grouping). */
@@ -574,9 +559,7 @@ class SmtpChannel {
   #emit(replies: string): void {
     if (replies === "") return;
     this.#out.push(replies);
-    if (this.#conn.tracing) {
-      for (const line of replies.split("\r\n")) if (line !== "") this.#conn.trace("S", line);
-    }
+    this.#conn.traceLines("S", replies);
   }
 
   #traceClient(line: string): void {
