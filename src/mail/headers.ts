@@ -5,7 +5,7 @@
  * bytes pass through untouched once the header has ended, or after `maxHeaderBytes` (a header
  * that long is left as it is).
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../core/random.js";
 import { rfc5322Date } from "./date.js";
 
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
@@ -62,9 +62,7 @@ export class HeaderCompleter {
     const missing: string[] = [];
     if (!/^date[ \t]*:/im.test(header)) missing.push(`Date: ${rfc5322Date(this.#now())}\r\n`);
     if (!/^message-id[ \t]*:/im.test(header)) {
-      missing.push(
-        `Message-ID: <${Date.now().toString(36)}.${randomBytes(6).toString("hex")}@${this.#hostname}>\r\n`,
-      );
+      missing.push(`Message-ID: <${Date.now().toString(36)}.${randomHex(6)}@${this.#hostname}>\r\n`);
     }
     if (missing.length === 0) return [all];
     return [all.subarray(0, headerEnd), Buffer.from(missing.join("")), all.subarray(headerEnd)];

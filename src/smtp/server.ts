@@ -16,7 +16,7 @@
  * as Postfix's smtpd_forbid_bare_newline does, `521 5.5.2 <host> Error: bare <LF> received`,
  * and the connection is closed; the message is not queued. Only `<CRLF>.<CRLF>` ends DATA.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../core/random.js";
 import { once } from "node:events";
 import type { Socket } from "node:net";
 import { finished } from "node:stream/promises";
@@ -435,7 +435,7 @@ class SmtpChannel {
         envelope.client.authenticatedAs !== undefined
           ? new HeaderCompleter(this.#shared.runtime.hostname)
           : undefined;
-      const id = message.id ?? `${this.#conn.id}.${this.#messageCount}.${randomBytes(3).toString("hex")}`;
+      const id = message.id ?? `${this.#conn.id}.${this.#messageCount}.${randomHex(3)}`;
       await this.#write(Buffer.from(receivedHeader(envelope, this.#shared.runtime.hostname, id, new Date())));
       return true;
     } catch (error) {

@@ -11,7 +11,7 @@
  * RFC 3464's grammar (§2.2, §2.3), which Postfix does not keep for Original-Envelope-Id and
  * Original-Recipient.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../core/random.js";
 import { formatReply, isEnhancedStatusCode, type Reply } from "../../core/line/index.js";
 import { rfc5322Date } from "../date.js";
 import { CrlfNormalizer } from "../store/crlf.js";
@@ -635,5 +635,5 @@ function fold(line: string, first = true): string {
 
 function newMessageId(date: Date, host: string): string {
   const stamp = date.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return `<${stamp}.${randomBytes(8).toString("hex")}@${host}>`;
+  return `<${stamp}.${randomHex(8)}@${host}>`;
 }

@@ -18,7 +18,7 @@
  * a recipient recorded as delivered is not delivered again after a crash; a crash between a
  * delivery and its record delivers that recipient twice (at-least-once, as every MTA).
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../core/random.js";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -126,7 +126,7 @@ export function isFinal(outcome: RecipientOutcome | undefined): boolean {
 
 /** Queue ids: time-ordered, unique across processes, safe as file names. */
 export function newQueueId(now = Date.now()): string {
-  return `${now.toString(36).toUpperCase().padStart(9, "0")}${randomBytes(5).toString("hex").toUpperCase()}`;
+  return `${now.toString(36).toUpperCase().padStart(9, "0")}${randomHex(5).toUpperCase()}`;
 }
 
 const ID_PATTERN = /^[0-9A-Z]{9}[0-9A-F]{10}$/;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../core/random.js";
 import { hostname } from "node:os";
 
 /*
@@ -135,7 +135,7 @@ export function uniqueBase(): string {
   counter++;
   const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   const sec = Math.floor(micros / 1e6);
-  return `${sec}.M${micros % 1e6}P${process.pid}Q${counter}R${randomBytes(8).toString("hex")}.${host}`;
+  return `${sec}.M${micros % 1e6}P${process.pid}Q${counter}R${randomHex(8)}.${host}`;
 }
 
 /** Orders bases by delivery time (seconds, then microseconds), so UIDs follow arrival. */
