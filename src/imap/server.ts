@@ -6,7 +6,6 @@
  * timeouts. Two listen kinds: `imap.listen` (STARTTLS offered) and `imap.listen_tls`
  * (IMAPS, implicit TLS, RFC 8314).
  */
-import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { SecureContext } from "node:tls";
 import { formatSocketAddress, isLoopback } from "../core/address.js";
@@ -16,6 +15,7 @@ import { LoginThrottle } from "../core/accounts/throttle.js";
 import { ConfigError } from "../core/errors.js";
 import { DataLayout } from "../core/layout.js";
 import { Pump } from "../core/pump.js";
+import { SessionSocket } from "../core/session-socket.js";
 import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
 import { serverContext, type TlsCredentials } from "../core/tls.js";
@@ -138,14 +138,9 @@ class ImapChannel implements ResponseSink {
   readonly #conn: Connection;
   readonly #shared: Shared;
   readonly #session: ImapSession;
-  #socket: Socket;
-  #out: (string | Buffer)[] = [];
-  /** Octets (about: strings count by length) in #out. */
-  #queued = 0;
+  readonly #io: SessionSocket;
   #closed = false;
   #tls = false;
-  #inputEnded = false;
-  #shutdownRequested = false;
   #woken = false;
   #keepalive: NodeJS.Timeout | undefined;
   #wakeTimer: NodeJS.Timeout | undefined;
@@ -160,14 +155,13 @@ class ImapChannel implements ResponseSink {
   );
   readonly #onData = (chunk: Buffer): void => {
     this.#session.push(chunk);
-    if (this.#session.bufferedLength > this.#shared.limits.readHighWater) this.#socket.pause();
+    this.#io.pauseAbove(this.#session.bufferedLength, this.#shared.limits.readHighWater);
     this.#kick();
   };
 
   constructor(connection: Connection, shared: Shared) {
     this.#conn = connection;
     this.#shared = shared;
-    this.#socket = connection.socket;
     const remote = connection.remoteAddress.replace(/^::ffff:(?=\d+\.)/i, "");
     const storeOptions = {
       ...(shared.runtime.registry !== undefined && { registry: shared.runtime.registry }),
@@ -191,77 +185,63 @@ class ImapChannel implements ResponseSink {
         },
       }),
     });
+    // IMAP's strings are octet strings (literals, modified UTF-7): one char, one octet.
+    this.#io = new SessionSocket(
+      connection,
+      {
+        data: this.#onData,
+        wake: () => {
+          this.#kick();
+        },
+        closed: () => {
+          this.#close();
+        },
+        idle: () => {
+          if (this.#closed) return;
+          this.#conn.log.debug("idle timeout");
+          this.write(this.#session.timeout());
+          this.#end();
+        },
+      },
+      "latin1",
+    );
   }
 
   start(): void {
-    const socket = this.#socket;
-    socket.on("data", this.#onData);
-    socket.on("end", () => {
-      this.#inputEnded = true;
-      this.#kick();
-    });
-    socket.on("close", () => {
-      this.#close();
-    });
-    this.#conn.onIdle = () => {
-      if (this.#closed) return;
-      this.#conn.log.debug("idle timeout");
-      this.write(this.#session.timeout());
-      this.#end();
-    };
-    this.#conn.shutdown.addEventListener("abort", () => {
-      this.#shutdownRequested = true;
-      this.#kick();
-    });
     this.write(this.#session.greeting());
-    this.#flush();
+    this.#io.flush();
   }
 
   // ------------------------------------------------------------------ ResponseSink
 
   async flush(): Promise<void> {
-    if (this.#queued < FLUSH_BYTES) return;
-    this.#flush();
-    await this.#drain();
+    if (this.#io.queuedBytes < FLUSH_BYTES) return;
+    this.#io.flush();
+    await this.#io.drain();
   }
 
   write(data: string | Buffer, literal = false): void {
-    this.#out.push(data);
-    this.#queued += data.length;
+    this.#io.queue(data);
     if (!this.#conn.tracing) return;
     if (literal) this.#traceLine += `<${data.length} octets>`;
     else this.#traceOut(data);
   }
 
   async pipe(source: Readable): Promise<number> {
-    this.#flush();
+    const io = this.#io;
+    io.flush();
     let sent = 0;
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
         if (this.#closed) break;
         sent += chunk.length;
-        if (!this.#socket.write(chunk)) await this.#drain();
+        if (!io.write(chunk)) await io.drain();
       }
     } finally {
       source.destroy();
     }
     if (this.#conn.tracing) this.#traceLine += `<${sent} octets>`;
     return sent;
-  }
-
-  /** Waits until the socket takes more (or closes). */
-  async #drain(): Promise<void> {
-    const socket = this.#socket;
-    if (!socket.writableNeedDrain || this.#closed || socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        socket.off("drain", done);
-        socket.off("close", done);
-        resolve();
-      };
-      socket.on("drain", done);
-      socket.on("close", done);
-    });
   }
 
   /** Traces server output line by line; literal contents and binary data appear as sizes. */
@@ -284,7 +264,7 @@ class ImapChannel implements ResponseSink {
 
   async #pump(): Promise<void> {
     for (;;) {
-      if (this.#shutdownRequested) {
+      if (this.#io.shutdownRequested) {
         this.write(this.#session.shutdown());
         this.#end();
         return;
@@ -292,7 +272,7 @@ class ImapChannel implements ResponseSink {
       if (this.#woken && this.#session.idling) {
         this.#woken = false;
         await this.#session.notify(this);
-        this.#flush();
+        this.#io.flush();
       }
       const result = await this.#session.step(this);
       if (result.action === "close") {
@@ -304,16 +284,16 @@ class ImapChannel implements ResponseSink {
         return;
       }
       if (!result.progressed) break;
-      if (this.#out.length > 64) this.#flush();
+      if (this.#io.queuedParts > 64) this.#io.flush();
     }
-    if (this.#inputEnded) {
+    if (this.#io.inputEnded) {
       this.#end();
       return;
     }
-    this.#flush();
+    this.#io.flush();
     this.#settle();
-    await this.#drain();
-    if (this.#socket.isPaused() && !this.#closed && !this.#tls) this.#socket.resume();
+    await this.#io.drain();
+    if (!this.#closed && !this.#tls) this.#io.resume();
   }
 
   /** Timers that depend on the state: autologout after login (RFC 3501 §5.4), IDLE keepalive. */
@@ -324,7 +304,7 @@ class ImapChannel implements ResponseSink {
       this.#keepalive = setInterval(() => {
         if (this.#session.idling && !this.#loop.running) {
           this.write("* OK Still here\r\n");
-          this.#flush();
+          this.#io.flush();
         }
       }, limits.idleKeepaliveMs);
       this.#keepalive.unref();
@@ -351,30 +331,18 @@ class ImapChannel implements ResponseSink {
   async #startTls(): Promise<void> {
     const context = this.#shared.context;
     if (context === undefined) return;
-    this.#flush();
-    const plain = this.#socket;
-    plain.off("data", this.#onData);
     this.#tls = true;
-    const dropped = this.#session.tlsStarted();
-    if (dropped > 0) this.#conn.log.warn({ bytes: dropped }, "discarded plaintext sent after STARTTLS");
-    try {
-      const secure = await this.#conn.startTls(context, this.#shared.limits.handshakeTimeoutMs);
-      secure.on("error", (error: Error) => {
-        this.#conn.log.debug({ err: error }, "TLS socket error");
-      });
-      secure.on("end", () => {
-        this.#inputEnded = true;
-        this.#kick();
-      });
-      this.#socket = secure;
-      this.#tls = false;
-      if (this.#closed) return;
-      secure.on("data", this.#onData);
-      this.#kick();
-    } catch (error) {
-      this.#conn.log.debug({ err: error }, "STARTTLS handshake failed");
-      this.#destroy();
+    const started = await this.#io.startTls(context, this.#shared.limits.handshakeTimeoutMs, () =>
+      this.#session.tlsStarted(),
+    );
+    this.#tls = false;
+    if (!started) {
+      this.#close();
+      return;
     }
+    if (this.#closed) return;
+    this.#io.listen();
+    this.#kick();
   }
 
   #authenticate(user: string, password: string): Promise<AuthOutcome> {
@@ -386,28 +354,12 @@ class ImapChannel implements ResponseSink {
     return login(context, this.#conn.remoteAddress, user, password);
   }
 
-  #flush(): void {
-    if (this.#out.length === 0) return;
-    const parts = this.#out;
-    this.#out = [];
-    this.#queued = 0;
-    if (this.#socket.destroyed || !this.#socket.writable) return;
-    const data =
-      parts.length === 1 && typeof parts[0] === "string"
-        ? Buffer.from(parts[0], "latin1")
-        : Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : p)));
-    this.#socket.write(data);
-  }
-
   /** Sends what is pending and closes our side. */
   #end(): void {
-    this.#flush();
     this.#stopTimers();
     this.#closed = true;
     this.#session.close();
-    this.#socket.off("data", this.#onData);
-    this.#socket.end();
-    this.#socket.destroySoon();
+    this.#io.end();
   }
 
   #close(): void {
@@ -420,7 +372,7 @@ class ImapChannel implements ResponseSink {
     this.#closed = true;
     this.#stopTimers();
     this.#session.close();
-    this.#socket.destroy();
+    this.#io.destroy();
   }
 
   #stopTimers(): void {

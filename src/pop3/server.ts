@@ -14,8 +14,6 @@
  * UPDATE state; otherwise (a lost connection, the idle timeout, shutdown) nothing is
  * deleted (RFC 1939 §6), and the maildrop lock is released either way.
  */
-import { once } from "node:events";
-import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { SecureContext } from "node:tls";
 import { formatSocketAddress, isLoopback } from "../core/address.js";
@@ -27,6 +25,7 @@ import { DataLayout } from "../core/layout.js";
 import { DotEncoder } from "../core/line/dot-encoder.js";
 import { LineReader } from "../core/line/line-reader.js";
 import { Pump } from "../core/pump.js";
+import { SessionSocket } from "../core/session-socket.js";
 import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
 import { serverContext, type TlsCredentials } from "../core/tls.js";
@@ -151,9 +150,8 @@ class Pop3Channel {
   readonly #shared: Shared;
   readonly #session: Pop3Session;
   readonly #reader = new LineReader({ maxLineLength: POP3_LIMITS.authLine, bareLf: "accept" });
-  #socket: Socket;
+  readonly #io: SessionSocket;
   #mode: Mode = "command";
-  #out: string[] = [];
   /** The command loop; the session is released only after it has settled. */
   readonly #loop = new Pump(
     () => this.#run(),
@@ -163,19 +161,15 @@ class Pop3Channel {
       this.#destroy();
     },
   );
-  #shutdownRequested = false;
-  /** The client closed its side: answer what is buffered, then close. */
-  #inputEnded = false;
   readonly #onData = (chunk: Buffer): void => {
     this.#reader.push(chunk);
-    if (this.#reader.bufferedLength > POP3_LIMITS.readHighWater) this.#socket.pause();
+    this.#io.pauseAbove(this.#reader.bufferedLength, POP3_LIMITS.readHighWater);
     this.#kick();
   };
 
   constructor(connection: Connection, shared: Shared) {
     this.#conn = connection;
     this.#shared = shared;
-    this.#socket = connection.socket;
     this.#session = new Pop3Session({
       hostname: shared.runtime.hostname,
       loopback: isLoopback(connection.remoteAddress),
@@ -192,30 +186,26 @@ class Pop3Channel {
         this.#conn.log.error({ err: error }, `POP3 session failed ${during}`);
       },
     });
+    this.#io = new SessionSocket(connection, {
+      data: this.#onData,
+      wake: () => {
+        this.#kick();
+      },
+      closed: () => {
+        this.#closed();
+      },
+      // RFC 1939 §3: when the autologout timer fires, "the server should close the TCP
+      // connection without removing any messages or sending any response to the client".
+      idle: () => {
+        this.#conn.log.debug("idle timeout");
+        this.#destroy();
+      },
+    });
   }
 
   start(): void {
-    const socket = this.#socket;
-    socket.on("data", this.#onData);
-    socket.on("end", () => {
-      this.#inputEnded = true;
-      this.#kick();
-    });
-    socket.once("close", () => {
-      this.#closed();
-    });
-    // RFC 1939 §3: when the autologout timer fires, "the server should close the TCP
-    // connection without removing any messages or sending any response to the client".
-    this.#conn.onIdle = () => {
-      this.#conn.log.debug("idle timeout");
-      this.#destroy();
-    };
-    this.#conn.shutdown.addEventListener("abort", () => {
-      this.#shutdownRequested = true;
-      this.#kick();
-    });
     this.#emit(this.#session.greeting());
-    this.#flush();
+    this.#io.flush();
   }
 
   #kick(): void {
@@ -226,7 +216,7 @@ class Pop3Channel {
   async #run(): Promise<void> {
     for (;;) {
       if (this.#mode !== "command") return;
-      if (this.#shutdownRequested) {
+      if (this.#io.shutdownRequested) {
         await this.#apply(this.#session.shutdown());
         return;
       }
@@ -243,13 +233,13 @@ class Pop3Channel {
       }
       await this.#apply(output);
     }
-    if (this.#inputEnded) {
+    if (this.#io.inputEnded) {
       this.#end();
       return;
     }
-    this.#flush();
-    if (this.#socket.writableNeedDrain) await this.#drain();
-    if (this.#socket.isPaused() && this.#currentMode() === "command") this.#socket.resume();
+    this.#io.flush();
+    await this.#io.drain();
+    if (this.#currentMode() === "command") this.#io.resume();
   }
 
   /** Sends a session output and carries out its action. */
@@ -257,7 +247,7 @@ class Pop3Channel {
     this.#emit(output.replies);
     const action: Pop3Action | undefined = output.action;
     if (action === undefined) {
-      if (this.#out.length > 64) this.#flush();
+      if (this.#io.queuedParts > 64) this.#io.flush();
       return;
     }
     switch (action.kind) {
@@ -282,8 +272,8 @@ class Pop3Channel {
    * message. Returns false when it could not be sent whole (the connection must then close).
    */
   async #sendBody(stream: Readable, lines: number | undefined): Promise<boolean> {
-    this.#flush();
-    const socket = this.#socket;
+    const io = this.#io;
+    io.flush();
     const encoder = new DotEncoder();
     const top = lines === undefined ? undefined : new TopFilter(lines);
     let octets = 0;
@@ -292,12 +282,12 @@ class Pop3Channel {
         const part = top ? top.push(chunk) : chunk;
         octets += part.length;
         const out = encoder.encode(part);
-        if (socket.destroyed || !socket.writable) return false;
-        if (out.length > 0 && !socket.write(out)) await this.#drain();
+        if (!io.writable) return false;
+        if (out.length > 0 && !io.write(out)) await io.drain();
         if (top?.done) break;
       }
-      if (socket.destroyed || !socket.writable) return false;
-      socket.write(encoder.end());
+      if (!io.writable) return false;
+      io.write(encoder.end());
       this.#traceServer(`<${octets} octets of message>`);
       this.#traceServer(".");
       return true;
@@ -309,23 +299,6 @@ class Pop3Channel {
     }
   }
 
-  /** Resolves when the socket can take more, or has closed. */
-  async #drain(): Promise<void> {
-    const socket = this.#socket;
-    if (socket.destroyed || !socket.writableNeedDrain) return;
-    const controller = new AbortController();
-    try {
-      await Promise.race([
-        once(socket, "drain", { signal: controller.signal }),
-        once(socket, "close", { signal: controller.signal }),
-      ]);
-    } catch {
-      // An error on the socket: it is closing, and the caller sees it destroyed.
-    } finally {
-      controller.abort();
-    }
-  }
-
   /**
    * RFC 2595 §4: the TLS negotiation begins right after the +OK; anything the client sent
    * after STLS is thrown away unread (the command-injection attack of RFC 3207 §4.2).
@@ -333,31 +306,19 @@ class Pop3Channel {
   async #startTls(): Promise<void> {
     const context = this.#shared.context;
     if (!context) return;
-    this.#flush();
-    const plain = this.#socket;
-    plain.off("data", this.#onData);
     this.#mode = "tls";
-    const dropped = this.#reader.discardBuffered();
-    if (dropped > 0) this.#conn.log.warn({ bytes: dropped }, "discarded plaintext sent after STLS");
-    try {
-      const secure = await this.#conn.startTls(context, this.#shared.handshakeTimeoutMs);
-      secure.on("error", (error: Error) => {
-        this.#conn.log.debug({ err: error }, "TLS socket error");
-      });
-      secure.on("end", () => {
-        this.#inputEnded = true;
-        this.#kick();
-      });
-      this.#socket = secure;
-      this.#session.tlsStarted();
-      // The connection may have closed during the handshake.
-      if (this.#currentMode() !== "tls") return;
-      this.#mode = "command";
-      secure.on("data", this.#onData);
-    } catch (error) {
-      this.#conn.log.debug({ err: error }, "STLS handshake failed");
-      this.#destroy();
+    const started = await this.#io.startTls(context, this.#shared.handshakeTimeoutMs, () =>
+      this.#reader.discardBuffered(),
+    );
+    if (!started) {
+      this.#mode = "closed";
+      return;
     }
+    this.#session.tlsStarted();
+    // The connection may have closed during the handshake.
+    if (this.#currentMode() !== "tls") return;
+    this.#mode = "command";
+    this.#io.listen();
   }
 
   /** The mode as it is now (after an await, not as narrowed before it). */
@@ -376,7 +337,7 @@ class Pop3Channel {
 
   #emit(replies: string): void {
     if (replies === "") return;
-    this.#out.push(replies);
+    this.#io.queue(replies);
     this.#conn.traceLines("S", replies);
   }
 
@@ -388,25 +349,15 @@ class Pop3Channel {
     if (this.#conn.tracing) this.#conn.trace("S", line);
   }
 
-  #flush(): void {
-    if (this.#out.length === 0) return;
-    const text = this.#out.join("");
-    this.#out = [];
-    if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(text);
-  }
-
   /** Sends what is pending and closes our side. */
   #end(): void {
-    this.#flush();
     this.#mode = "closed";
-    this.#socket.off("data", this.#onData);
-    this.#socket.end();
-    this.#socket.destroySoon();
+    this.#io.end();
   }
 
   #destroy(): void {
     this.#mode = "closed";
-    this.#socket.destroy();
+    this.#io.destroy();
   }
 
   /** The socket closed: once the command in progress is done, end the session. */

@@ -18,7 +18,6 @@
  */
 import { randomHex } from "../core/random.js";
 import { once } from "node:events";
-import type { Socket } from "node:net";
 import { finished } from "node:stream/promises";
 import type { SecureContext } from "node:tls";
 import { formatSocketAddress, isLoopback } from "../core/address.js";
@@ -30,6 +29,7 @@ import { DotDecoder } from "../core/line/dot-decoder.js";
 import { LineReader } from "../core/line/line-reader.js";
 import { TcpService, type Connection, type ListenSpec } from "../core/listen.js";
 import { Pump } from "../core/pump.js";
+import { SessionSocket } from "../core/session-socket.js";
 import { silentLogger, type Logger, type TraceSink } from "../core/log.js";
 import { serverContext, type TlsCredentials } from "../core/tls.js";
 import type { Envelope, IncomingMessage, MessageSink } from "../mail/envelope.js";
@@ -185,12 +185,8 @@ class SmtpChannel {
   readonly #shared: Shared;
   readonly #session: SmtpSession;
   readonly #reader = new LineReader({ maxLineLength: SMTP_LIMITS.authLine, bareLf: "reject" });
-  #socket: Socket;
+  readonly #io: SessionSocket;
   #mode: Mode = COMMAND;
-  #out: string[] = [];
-  #shutdownRequested = false;
-  /** The client closed its side: finish what is buffered, then close. */
-  #inputEnded = false;
   /** The message being received (DATA, or BDAT across commands). */
   #message: IncomingMessage | undefined;
   #writeFailed = false;
@@ -199,7 +195,7 @@ class SmtpChannel {
   #completer: HeaderCompleter | undefined;
   readonly #onData = (chunk: Buffer): void => {
     this.#reader.push(chunk);
-    if (this.#reader.bufferedLength > SMTP_LIMITS.readHighWater) this.#socket.pause();
+    this.#io.pauseAbove(this.#reader.bufferedLength, SMTP_LIMITS.readHighWater);
     this.#kick();
   };
 
@@ -215,7 +211,6 @@ class SmtpChannel {
   constructor(connection: Connection, kind: Kind, shared: Shared) {
     this.#conn = connection;
     this.#shared = shared;
-    this.#socket = connection.socket;
     const remote = connection.remoteAddress.replace(/^::ffff:(?=\d+\.)/i, "");
     this.#session = new SmtpSession({
       hostname: shared.runtime.hostname,
@@ -234,31 +229,27 @@ class SmtpChannel {
       ...(shared.options.verify !== undefined && { verify: shared.options.verify }),
       authenticate: (credentials) => this.#authenticate(credentials.username, credentials.password),
     });
+    this.#io = new SessionSocket(connection, {
+      data: this.#onData,
+      wake: () => {
+        this.#kick();
+      },
+      closed: () => {
+        this.#close();
+      },
+      idle: () => {
+        if (this.#mode.kind === "closed") return;
+        this.#conn.log.debug("idle timeout");
+        this.#emit(this.#session.timeout().replies);
+        this.#end();
+      },
+    });
   }
 
   start(): void {
-    const socket = this.#socket;
-    socket.on("data", this.#onData);
-    socket.on("end", () => {
-      this.#inputEnded = true;
-      this.#kick();
-    });
-    socket.on("close", () => {
-      this.#close();
-    });
-    this.#conn.onIdle = () => {
-      if (this.#mode.kind === "closed") return;
-      this.#conn.log.debug("idle timeout");
-      this.#emit(this.#session.timeout().replies);
-      this.#end();
-    };
-    this.#conn.shutdown.addEventListener("abort", () => {
-      this.#shutdownRequested = true;
-      this.#kick();
-    });
     this.#conn.setIdleTimeout(this.#shared.commandTimeoutMs);
     this.#emit(this.#session.greeting());
-    this.#flush();
+    this.#io.flush();
   }
 
   #kick(): void {
@@ -272,7 +263,7 @@ class SmtpChannel {
       let progressed: boolean;
       switch (mode.kind) {
         case "command":
-          if (this.#shutdownRequested) {
+          if (this.#io.shutdownRequested) {
             this.#emit(this.#session.shutdown().replies);
             this.#end();
             return;
@@ -290,17 +281,16 @@ class SmtpChannel {
           return;
       }
       if (!progressed) break;
-      if (this.#out.length > 64) this.#flush();
+      if (this.#io.queuedParts > 64) this.#io.flush();
     }
-    if (this.#inputEnded) {
+    if (this.#io.inputEnded) {
       this.#end();
       return;
     }
-    this.#flush();
-    if (this.#socket.writableNeedDrain) await once(this.#socket, "drain").catch(() => undefined);
-    if (this.#socket.isPaused() && this.#mode.kind !== "closed" && this.#mode.kind !== "tls") {
-      this.#socket.resume();
-    }
+    this.#io.flush();
+    await this.#io.drain();
+    const mode = this.#currentMode().kind;
+    if (mode !== "closed" && mode !== "tls") this.#io.resume();
   }
 
   async #commandStep(): Promise<boolean> {
@@ -515,31 +505,20 @@ class SmtpChannel {
   async #startTls(): Promise<void> {
     const context = this.#shared.context;
     if (!context) return;
-    this.#flush();
-    const plain = this.#socket;
-    plain.off("data", this.#onData);
     this.#mode = { kind: "tls" };
-    const dropped = this.#reader.discardBuffered();
-    if (dropped > 0) this.#conn.log.warn({ bytes: dropped }, "discarded plaintext sent after STARTTLS");
-    try {
-      const secure = await this.#conn.startTls(context, SMTP_LIMITS.handshakeTimeoutMs);
-      secure.on("error", (error: Error) => {
-        this.#conn.log.debug({ err: error }, "TLS socket error");
-      });
-      secure.on("end", () => {
-        this.#inputEnded = true;
-        this.#kick();
-      });
-      this.#socket = secure;
-      this.#session.tlsStarted();
-      // The socket may have closed during the handshake.
-      if (this.#currentMode().kind !== "tls") return;
-      this.#mode = COMMAND;
-      secure.on("data", this.#onData);
-    } catch (error) {
-      this.#conn.log.debug({ err: error }, "STARTTLS handshake failed");
-      this.#destroy();
+    const started = await this.#io.startTls(context, SMTP_LIMITS.handshakeTimeoutMs, () =>
+      this.#reader.discardBuffered(),
+    );
+    if (!started) {
+      this.#mode = { kind: "closed" };
+      void this.#dropMessage();
+      return;
     }
+    this.#session.tlsStarted();
+    // The socket may have closed during the handshake.
+    if (this.#currentMode().kind !== "tls") return;
+    this.#mode = COMMAND;
+    this.#io.listen();
   }
 
   /** The mode as it is now (after an await, not as narrowed before it). */
@@ -558,7 +537,7 @@ class SmtpChannel {
 
   #emit(replies: string): void {
     if (replies === "") return;
-    this.#out.push(replies);
+    this.#io.queue(replies);
     this.#conn.traceLines("S", replies);
   }
 
@@ -566,20 +545,10 @@ class SmtpChannel {
     if (this.#conn.tracing) this.#conn.trace("C", line);
   }
 
-  #flush(): void {
-    if (this.#out.length === 0) return;
-    const text = this.#out.join("");
-    this.#out = [];
-    if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(text);
-  }
-
   /** Sends what is pending and closes our side. */
   #end(): void {
-    this.#flush();
     this.#mode = { kind: "closed" };
-    this.#socket.off("data", this.#onData);
-    this.#socket.end();
-    this.#socket.destroySoon();
+    this.#io.end();
     void this.#dropMessage();
   }
 
@@ -591,7 +560,7 @@ class SmtpChannel {
 
   #destroy(): void {
     this.#mode = { kind: "closed" };
-    this.#socket.destroy();
+    this.#io.destroy();
     void this.#dropMessage();
   }
 }
