@@ -119,48 +119,25 @@ export async function startPortico(options: PorticoOptions, runtime: RuntimeOpti
         await startDnsService(options.dns, { hostname: options.hostname, logger: log, trace: runtime.trace }),
       );
     }
-    // One throttle for every service that takes passwords: failures anywhere count together.
-    const throttle = new LoginThrottle();
+    // What every service with accounts shares; one throttle, so failed logins anywhere count
+    // together.
+    const shared = {
+      hostname: options.hostname,
+      accounts,
+      tls,
+      logger: log,
+      trace: runtime.trace,
+      throttle: new LoginThrottle(),
+    };
     if (options.smtp) {
-      services.push(
-        await startMailService(options.smtp, {
-          hostname: options.hostname,
-          accounts,
-          layout,
-          tls,
-          logger: log,
-          trace: runtime.trace,
-          throttle,
-          users: options.users,
-        }),
-      );
+      services.push(await startMailService(options.smtp, { ...shared, layout, users: options.users }));
     }
     if (options.pop3) {
-      services.push(
-        await startPop3Service(options.pop3, {
-          hostname: options.hostname,
-          accounts,
-          tls,
-          dataDir: layout,
-          logger: log,
-          trace: runtime.trace,
-          throttle,
-        }),
-      );
+      services.push(await startPop3Service(options.pop3, { ...shared, dataDir: layout }));
     }
     if (options.imap) {
-      services.push(
-        await startImapService(options.imap, {
-          hostname: options.hostname,
-          accounts,
-          tls,
-          dataDir: layout,
-          logger: log,
-          trace: runtime.trace,
-          throttle,
-          ...(options.smtp && { maxMessageSize: options.smtp.maxMessageSize }),
-        }),
-      );
+      const maxMessageSize = options.smtp && { maxMessageSize: options.smtp.maxMessageSize };
+      services.push(await startImapService(options.imap, { ...shared, dataDir: layout, ...maxMessageSize }));
     }
   } catch (error) {
     await Promise.all(services.map((s) => s.stop(0)));

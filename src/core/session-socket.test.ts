@@ -3,13 +3,14 @@ import { once } from "node:events";
 import { createConnection, createServer, type Socket } from "node:net";
 import { test } from "node:test";
 import { Connection } from "./listen.js";
-import { silentLogger } from "./log.js";
+import { silentLogger, type TraceSink } from "./log.js";
 import { SessionSocket, type SessionSocketEvents } from "./session-socket.js";
 
 /** A connected pair: the server side wrapped in a SessionSocket, the client a plain socket. */
 async function pair(
   events: Partial<SessionSocketEvents> = {},
   encoding?: BufferEncoding,
+  trace?: TraceSink,
 ): Promise<{ io: SessionSocket; connection: Connection; client: Socket; close: () => void }> {
   const server = createServer();
   server.listen(0, "127.0.0.1");
@@ -18,7 +19,7 @@ async function pair(
   const client = createConnection(port, "127.0.0.1");
   const [socket] = (await once(server, "connection")) as [Socket];
   const spec = { key: "test.listen", address: { host: "127.0.0.1", port, family: 4 as const } };
-  const connection = new Connection(socket, spec, "test", silentLogger, undefined, 60_000);
+  const connection = new Connection(socket, spec, "test", silentLogger, trace, 60_000);
   const noop = (): void => undefined;
   const io = new SessionSocket(
     connection,
@@ -105,4 +106,24 @@ test("a server shutdown sets shutdownRequested and wakes the channel", async (t)
   assert.equal(io.shutdownRequested, true);
   assert.equal(io.inputEnded, false);
   assert.equal(wakes, 1);
+});
+
+test("reply() queues replies and traces each line as S:, the client's lines as C:", async (t) => {
+  const traced: string[] = [];
+  const { io, client, close } = await pair({}, undefined, (e) => traced.push(`${e.direction}: ${e.line}`));
+  t.after(close);
+  io.traceClient("EHLO client.example");
+  io.reply("250-mx.example\r\n250 SIZE 1000\r\n");
+  io.reply("");
+  io.traceServer("<12 octets of message>");
+  assert.equal(io.queuedParts, 1);
+  const received = readAll(client);
+  io.end();
+  assert.equal((await received).toString(), "250-mx.example\r\n250 SIZE 1000\r\n");
+  assert.deepEqual(traced, [
+    "C: EHLO client.example",
+    "S: 250-mx.example",
+    "S: 250 SIZE 1000",
+    "S: <12 octets of message>",
+  ]);
 });

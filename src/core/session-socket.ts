@@ -96,6 +96,23 @@ export class SessionSocket {
     this.#queued += data.length;
   }
 
+  /** Queues protocol replies (CRLF-ended lines) and traces each as `S:`. */
+  reply(text: string): void {
+    if (text === "") return;
+    this.queue(text);
+    this.#conn.traceLines("S", text);
+  }
+
+  /** Traces a line the client sent (`C:`), when anyone listens. */
+  traceClient(line: string): void {
+    if (this.#conn.tracing) this.#conn.trace("C", line);
+  }
+
+  /** Traces a line of server output that did not go through reply() (`S:`). */
+  traceServer(line: string): void {
+    if (this.#conn.tracing) this.#conn.trace("S", line);
+  }
+
   /** Writes what is queued, in one write. */
   flush(): void {
     if (this.#out.length === 0) return;

@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import type { SecureContext } from "node:tls";
 import { formatSocketAddress, isLoopback } from "../core/address.js";
 import type { AccountStore } from "../core/accounts/store.js";
-import { login } from "../core/accounts/login.js";
+import { connectionLogin } from "../core/accounts/login.js";
 import { LoginThrottle } from "../core/accounts/throttle.js";
 import { ConfigError } from "../core/errors.js";
 import { DataLayout } from "../core/layout.js";
@@ -25,7 +25,7 @@ import type { RetrievalOptions } from "../options.js";
 import type { Endpoint, RunningService } from "../service.js";
 import type { ResponseSink } from "./fetch.js";
 import { IMAP_LIMITS, type ImapLimits } from "./limits.js";
-import { ImapSession, type AuthOutcome } from "./session.js";
+import { ImapSession } from "./session.js";
 
 /** What the IMAP service needs besides its options (mirrors SmtpRuntime). */
 export interface ImapRuntime {
@@ -174,7 +174,10 @@ class ImapChannel implements ResponseSink {
       loopback: isLoopback(remote),
       maxMessageSize: shared.maxMessageSize,
       limits: shared.limits,
-      authenticate: (user, password) => this.#authenticate(user, password),
+      authenticate: connectionLogin(connection, {
+        accounts: shared.runtime.accounts,
+        throttle: shared.throttle,
+      }),
       openStore: (user) => new MailStore(shared.layout.maildir(user), storeOptions),
       wake: () => {
         this.#wake();
@@ -343,15 +346,6 @@ class ImapChannel implements ResponseSink {
     if (this.#closed) return;
     this.#io.listen();
     this.#kick();
-  }
-
-  #authenticate(user: string, password: string): Promise<AuthOutcome> {
-    const context = {
-      accounts: this.#shared.runtime.accounts,
-      throttle: this.#shared.throttle,
-      log: this.#conn.log,
-    };
-    return login(context, this.#conn.remoteAddress, user, password);
   }
 
   /** Sends what is pending and closes our side. */

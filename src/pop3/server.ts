@@ -18,7 +18,7 @@ import type { Readable } from "node:stream";
 import type { SecureContext } from "node:tls";
 import { formatSocketAddress, isLoopback } from "../core/address.js";
 import type { AccountStore } from "../core/accounts/store.js";
-import { login } from "../core/accounts/login.js";
+import { connectionLogin } from "../core/accounts/login.js";
 import { LoginThrottle } from "../core/accounts/throttle.js";
 import { ConfigError } from "../core/errors.js";
 import { DataLayout } from "../core/layout.js";
@@ -35,7 +35,7 @@ import type { Endpoint, RunningService } from "../service.js";
 import { err, RESP_CODES } from "./codec.js";
 import { POP3_LIMITS, type Pop3Limits } from "./limits.js";
 import { openMaildrop } from "./maildrop.js";
-import { Pop3Session, type AuthOutcome, type Pop3Action, type Pop3Output } from "./session.js";
+import { Pop3Session, type Pop3Action, type Pop3Output } from "./session.js";
 import { TopFilter } from "./top.js";
 
 /** What the POP3 service needs besides its options (after SmtpRuntime). */
@@ -176,7 +176,10 @@ class Pop3Channel {
       tls: connection.secure,
       stls: shared.context !== undefined,
       maxErrors: shared.maxErrors,
-      authenticate: (username, password) => this.#authenticate(username, password),
+      authenticate: connectionLogin(connection, {
+        accounts: shared.runtime.accounts,
+        throttle: shared.throttle,
+      }),
       openMaildrop: (user) =>
         openMaildrop(
           shared.layout.maildir(user),
@@ -204,7 +207,7 @@ class Pop3Channel {
   }
 
   start(): void {
-    this.#emit(this.#session.greeting());
+    this.#io.reply(this.#session.greeting());
     this.#io.flush();
   }
 
@@ -225,10 +228,10 @@ class Pop3Channel {
       const session = this.#session;
       let output: Pop3Output;
       if (event.tooLong) {
-        this.#traceClient("<line too long>");
+        this.#io.traceClient("<line too long>");
         output = session.lineTooLong();
       } else {
-        if (this.#conn.tracing) this.#traceClient(session.redact(event.line.toString("utf8")));
+        if (this.#conn.tracing) this.#io.traceClient(session.redact(event.line.toString("utf8")));
         output = event.bareCr ? session.bareCr() : await session.command(event.line);
       }
       await this.#apply(output);
@@ -244,7 +247,7 @@ class Pop3Channel {
 
   /** Sends a session output and carries out its action. */
   async #apply(output: Pop3Output): Promise<void> {
-    this.#emit(output.replies);
+    this.#io.reply(output.replies);
     const action: Pop3Action | undefined = output.action;
     if (action === undefined) {
       if (this.#io.queuedParts > 64) this.#io.flush();
@@ -288,8 +291,8 @@ class Pop3Channel {
       }
       if (!io.writable) return false;
       io.write(encoder.end());
-      this.#traceServer(`<${octets} octets of message>`);
-      this.#traceServer(".");
+      this.#io.traceServer(`<${octets} octets of message>`);
+      this.#io.traceServer(".");
       return true;
     } catch (error) {
       this.#conn.log.error({ err: error }, "cannot send a message");
@@ -324,29 +327,6 @@ class Pop3Channel {
   /** The mode as it is now (after an await, not as narrowed before it). */
   #currentMode(): Mode {
     return this.#mode;
-  }
-
-  #authenticate(username: string, password: string): Promise<AuthOutcome> {
-    const context = {
-      accounts: this.#shared.runtime.accounts,
-      throttle: this.#shared.throttle,
-      log: this.#conn.log,
-    };
-    return login(context, this.#conn.remoteAddress, username, password);
-  }
-
-  #emit(replies: string): void {
-    if (replies === "") return;
-    this.#io.queue(replies);
-    this.#conn.traceLines("S", replies);
-  }
-
-  #traceClient(line: string): void {
-    if (this.#conn.tracing) this.#conn.trace("C", line);
-  }
-
-  #traceServer(line: string): void {
-    if (this.#conn.tracing) this.#conn.trace("S", line);
   }
 
   /** Sends what is pending and closes our side. */

@@ -22,7 +22,7 @@ import { finished } from "node:stream/promises";
 import type { SecureContext } from "node:tls";
 import { formatSocketAddress, isLoopback } from "../core/address.js";
 import type { AccountStore } from "../core/accounts/store.js";
-import { login } from "../core/accounts/login.js";
+import { connectionLogin } from "../core/accounts/login.js";
 import { LoginThrottle } from "../core/accounts/throttle.js";
 import { ConfigError } from "../core/errors.js";
 import { DotDecoder } from "../core/line/dot-decoder.js";
@@ -37,13 +37,7 @@ import type { SmtpOptions } from "../options.js";
 import type { Endpoint, RunningService } from "../service.js";
 import { SMTP_LIMITS } from "./limits.js";
 import { createLocalPolicy, type SmtpPolicy } from "./policy.js";
-import {
-  SmtpSession,
-  type AuthOutcome,
-  type ChunkOutcome,
-  type DataOutcome,
-  type SessionOutput,
-} from "./session.js";
+import { SmtpSession, type ChunkOutcome, type DataOutcome, type SessionOutput } from "./session.js";
 import { rfc5322Date } from "../mail/date.js";
 import { HeaderCompleter } from "../mail/headers.js";
 
@@ -212,6 +206,10 @@ class SmtpChannel {
     this.#conn = connection;
     this.#shared = shared;
     const remote = connection.remoteAddress.replace(/^::ffff:(?=\d+\.)/i, "");
+    const authenticate = connectionLogin(connection, {
+      accounts: shared.runtime.accounts,
+      throttle: shared.throttle,
+    });
     this.#session = new SmtpSession({
       hostname: shared.runtime.hostname,
       kind,
@@ -227,7 +225,7 @@ class SmtpChannel {
       ...(shared.runtime.limits?.maxErrors !== undefined && { maxErrors: shared.runtime.limits.maxErrors }),
       policy: shared.policy,
       ...(shared.options.verify !== undefined && { verify: shared.options.verify }),
-      authenticate: (credentials) => this.#authenticate(credentials.username, credentials.password),
+      authenticate: (credentials) => authenticate(credentials.username, credentials.password),
     });
     this.#io = new SessionSocket(connection, {
       data: this.#onData,
@@ -240,7 +238,7 @@ class SmtpChannel {
       idle: () => {
         if (this.#mode.kind === "closed") return;
         this.#conn.log.debug("idle timeout");
-        this.#emit(this.#session.timeout().replies);
+        this.#io.reply(this.#session.timeout().replies);
         this.#end();
       },
     });
@@ -248,7 +246,7 @@ class SmtpChannel {
 
   start(): void {
     this.#conn.setIdleTimeout(this.#shared.commandTimeoutMs);
-    this.#emit(this.#session.greeting());
+    this.#io.reply(this.#session.greeting());
     this.#io.flush();
   }
 
@@ -264,7 +262,7 @@ class SmtpChannel {
       switch (mode.kind) {
         case "command":
           if (this.#io.shutdownRequested) {
-            this.#emit(this.#session.shutdown().replies);
+            this.#io.reply(this.#session.shutdown().replies);
             this.#end();
             return;
           }
@@ -299,10 +297,10 @@ class SmtpChannel {
     const session = this.#session;
     let output: SessionOutput;
     if (event.tooLong) {
-      this.#traceClient("<line too long>");
+      this.#io.traceClient("<line too long>");
       output = session.lineTooLong();
     } else {
-      if (this.#conn.tracing) this.#traceClient(session.redact(event.line.toString("utf8")));
+      if (this.#conn.tracing) this.#io.traceClient(session.redact(event.line.toString("utf8")));
       output =
         event.bareLf || event.bareCr
           ? session.bareLineEnding(event.bareLf ? "LF" : "CR")
@@ -316,25 +314,25 @@ class SmtpChannel {
   async #apply(output: SessionOutput): Promise<void> {
     const action = output.action;
     if (action === undefined) {
-      this.#emit(output.replies);
+      this.#io.reply(output.replies);
       if (this.#message && !this.#session.inBdat) await this.#dropMessage();
       return;
     }
     switch (action.kind) {
       case "close":
-        this.#emit(output.replies);
+        this.#io.reply(output.replies);
         this.#end();
         return;
       case "starttls":
-        this.#emit(output.replies);
+        this.#io.reply(output.replies);
         await this.#startTls();
         return;
       case "data": {
         if (!(await this.#openMessage(action.envelope))) {
-          this.#emit(this.#session.abortData().replies);
+          this.#io.reply(this.#session.abortData().replies);
           return;
         }
-        this.#emit(output.replies);
+        this.#io.reply(output.replies);
         this.#mode = {
           kind: "data",
           decoder: new DotDecoder({
@@ -346,7 +344,7 @@ class SmtpChannel {
         return;
       }
       case "bdat": {
-        this.#emit(output.replies);
+        this.#io.reply(output.replies);
         let keep = action.envelope !== undefined;
         if (action.envelope !== undefined && this.#message === undefined) {
           keep = await this.#openMessage(action.envelope);
@@ -370,7 +368,7 @@ class SmtpChannel {
     this.#mode = COMMAND;
     this.#conn.setIdleTimeout(this.#shared.commandTimeoutMs);
     const decoder = mode.decoder;
-    this.#traceClient(`<${decoder.size} octets of message data>`);
+    this.#io.traceClient(`<${decoder.size} octets of message data>`);
     let outcome: DataOutcome;
     if (decoder.bareLf || decoder.bareCr) {
       await this.#dropMessage();
@@ -524,25 +522,6 @@ class SmtpChannel {
   /** The mode as it is now (after an await, not as narrowed before it). */
   #currentMode(): Mode {
     return this.#mode;
-  }
-
-  #authenticate(username: string, password: string): Promise<AuthOutcome> {
-    const context = {
-      accounts: this.#shared.runtime.accounts,
-      throttle: this.#shared.throttle,
-      log: this.#conn.log,
-    };
-    return login(context, this.#conn.remoteAddress, username, password);
-  }
-
-  #emit(replies: string): void {
-    if (replies === "") return;
-    this.#io.queue(replies);
-    this.#conn.traceLines("S", replies);
-  }
-
-  #traceClient(line: string): void {
-    if (this.#conn.tracing) this.#conn.trace("C", line);
   }
 
   /** Sends what is pending and closes our side. */

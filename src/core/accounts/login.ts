@@ -34,3 +34,15 @@ export async function login(
   await new Promise((resolve) => setTimeout(resolve, delay));
   return { ok: false, blocked: false };
 }
+
+/**
+ * The login of one client connection, as a session's `authenticate` option takes it: its
+ * address is what the throttle counts, its logger what records the outcome.
+ */
+export function connectionLogin(
+  connection: { readonly remoteAddress: string; readonly log: Logger },
+  context: { readonly accounts: AccountStore; readonly throttle: LoginThrottle },
+): (username: string, password: string) => Promise<LoginOutcome> {
+  const full = { ...context, log: connection.log };
+  return (username, password) => login(full, connection.remoteAddress, username, password);
+}
