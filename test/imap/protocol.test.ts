@@ -11,7 +11,7 @@ import { DataLayout } from "../../src/core/layout.js";
 import { message, PASSWORD, rawClient, startServer, USER, type RawClient } from "./support.js";
 
 async function login(port: number, tls = false): Promise<RawClient> {
-  const c = await rawClient(port, tls);
+  const c = await rawClient(port, { tls });
   await c.until(/^\* OK .*\r\n/);
   c.send(`L1 LOGIN ${USER} ${PASSWORD}\r\n`);
   await c.until(/L1 OK/);
@@ -173,7 +173,7 @@ test("a line over the limit ends the session with BYE; autologout after the idle
 
 test("STARTTLS: the command is refused once TLS is on, and plaintext injected after it is dropped", async (t) => {
   const server = await startServer(t);
-  const c = await rawClient(server.tlsPort, true);
+  const c = await rawClient(server.tlsPort, { tls: true });
   await c.until(/^\* OK \[CAPABILITY [^\]]*\]/);
   assert.doesNotMatch(c.text(), /STARTTLS|LOGINDISABLED/);
   c.send("T1 STARTTLS\r\n");

@@ -46,7 +46,7 @@ r["bogus"] = err(lambda: p._shortcmd("XTND XMIT"))
 r["quit"] = p.quit().decode()
 print(json.dumps(r))
 `,
-      String(port),
+      [port],
     );
     const r = JSON.parse(out) as Record<string, unknown>;
     const uidl = (r.uidl as string[]).map((line) => line.split(" ")[1]!);
@@ -124,8 +124,7 @@ r["stls_on_tls"] = err(lambda: s._shortcmd("STLS"))
 s.quit()
 print(json.dumps(r))
 `,
-      String(port),
-      String(tlsPort),
+      [port, tlsPort],
     );
     const r = JSON.parse(out) as Record<string, string>;
     assert.deepEqual(r.capa_after_stls, [
@@ -172,7 +171,7 @@ r["after_quit"] = b.pass_("${PASSWORD}").decode()
 b.quit()
 print(json.dumps(r))
 `,
-      String(port),
+      [port],
     );
     assert.deepEqual(JSON.parse(out), {
       second: "-ERR [IN-USE] Mailbox is locked by another POP3 session",
@@ -262,7 +261,7 @@ resp, top, _ = p.top(1, 2)
 p.quit()
 print(json.dumps([resp.decode(), octets, len(body), body.startswith(b".xxx"), [len(l) for l in top]]))
 `,
-      String(port),
+      [port],
     );
     assert.deepEqual(JSON.parse(out), [
       "+OK Top of message follows",

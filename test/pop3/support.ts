@@ -3,31 +3,26 @@
  * temporary data directory with two accounts, mail put in with deliver(), a raw client, and
  * Python's standard library.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { promisify } from "node:util";
 import type { SocketAddress } from "../../src/core/address.js";
 import { AccountStore } from "../../src/core/accounts/store.js";
 import { LoginThrottle } from "../../src/core/accounts/throttle.js";
 import { DataLayout } from "../../src/core/layout.js";
 import type { TraceEvent } from "../../src/core/log.js";
-import { makeSelfSigned, type TlsCredentials } from "../../src/core/tls.js";
 import { deliver } from "../../src/mail/store/deliver.js";
 import { MailStore } from "../../src/mail/store/store.js";
 import { startPop3Service, type Pop3Runtime } from "../../src/pop3/server.js";
 import type { RunningService } from "../../src/service.js";
+import { rawClient, testCredentials, type RawClient } from "../support/wire.js";
 
-export const run = promisify(execFile);
+export { eventually, python, run, type RawClient } from "../support/wire.js";
 
 export const USER = "user@example.org";
 export const PASSWORD = "s3cret";
 export const OTHER = "other@example.org";
-
-let credentials: TlsCredentials | undefined;
 
 /** A started POP3 service and its data directory. */
 export interface Started {
@@ -52,7 +47,6 @@ export async function start(
   extraListen: readonly SocketAddress[] = [],
 ): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), "portico-pop3-"));
-  credentials ??= { ...(await makeSelfSigned("localhost")), source: "self-signed" };
   const address: SocketAddress = { host: "127.0.0.1", port: 0, family: 4 };
   const traces: TraceEvent[] = [];
   const layout = new DataLayout(dir);
@@ -67,7 +61,7 @@ export async function start(
           { address: OTHER, password: "x" },
         ],
       }),
-      tls: credentials,
+      tls: await testCredentials(),
       dataDir: dir,
       throttle: new LoginThrottle({ baseDelayMs: 1 }),
       trace: (event) => traces.push(event),
@@ -101,57 +95,11 @@ export async function start(
   };
 }
 
-/** A raw client: `until` waits for the transcript to match. */
-export interface RawClient {
-  readonly socket: Socket;
-  readonly send: (data: string | Buffer) => void;
-  readonly until: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
-  readonly text: () => string;
-  /** Resolves when the server has closed the connection. */
-  readonly closed: Promise<void>;
-}
-
 /** Connects and waits for the greeting. */
 export async function raw(port: number, host = "127.0.0.1"): Promise<RawClient> {
-  const socket = connect(port, host);
-  let received = "";
-  let isClosed = false;
-  const waiters: (() => void)[] = [];
-  const wake = (): void => {
-    for (const w of waiters.splice(0)) w();
-  };
-  socket.on("data", (chunk: Buffer) => {
-    received += chunk.toString("latin1");
-    wake();
-  });
-  const closed = new Promise<void>((resolve) => {
-    socket.on("close", () => {
-      isClosed = true;
-      wake();
-      resolve();
-    });
-  });
-  socket.on("error", () => undefined);
-  const until = async (pattern: RegExp, timeoutMs = 5000): Promise<string> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(received)) {
-      if (isClosed) throw new Error(`closed before ${pattern}; got:\n${received}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; got:\n${received}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-    return received;
-  };
-  await until(/^\+OK [^\r]*\r\n/);
-  return { socket, send: (data) => socket.write(data), until, text: () => received, closed };
-}
-
-/** Runs a Python 3 script with `args`; returns its standard output. */
-export async function python(script: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("python3", ["-c", script, ...args], { timeout: 30_000, maxBuffer: 64 << 20 });
-  return stdout;
+  const client = await rawClient(port, { host });
+  await client.until(/^\+OK [^\r]*\r\n/);
+  return client;
 }
 
 /** Imports and helpers for the Python scripts. */
@@ -168,16 +116,3 @@ def err(call):
     except poplib.error_proto as e:
         return e.args[0].decode()
 `;
-
-/** Tries `attempt` every 20 ms until it stops throwing (up to `timeoutMs`). */
-export async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}

@@ -3,26 +3,21 @@
  * MessageSink that writes each message to a temp directory.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { connect as tlsConnect } from "node:tls";
-import { promisify } from "node:util";
 import { NetworkSet } from "../../src/core/address.js";
 import { AccountStore } from "../../src/core/accounts/store.js";
 import { LoginThrottle } from "../../src/core/accounts/throttle.js";
 import type { TraceEvent } from "../../src/core/log.js";
-import { makeSelfSigned, type TlsCredentials } from "../../src/core/tls.js";
 import type { Envelope, IncomingMessage, MessageSink } from "../../src/mail/envelope.js";
 import type { SmtpOptions } from "../../src/options.js";
 import type { RunningService } from "../../src/service.js";
+import { python, rawClient, run, testCredentials, type RawClient } from "../support/wire.js";
 import { startSmtpService, type SmtpRuntime } from "../../src/smtp/server.js";
-
-const run = promisify(execFile);
 
 /** A sink that writes each message to `dir/<id>.eml` on commit. */
 class DirSink implements MessageSink {
@@ -51,8 +46,6 @@ class DirSink implements MessageSink {
   }
 }
 
-let credentials: TlsCredentials | undefined;
-
 interface Started {
   readonly service: RunningService;
   readonly sink: DirSink;
@@ -68,7 +61,6 @@ async function start(
   size = 10 * 1024 * 1024,
 ): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), "portico-smtp-"));
-  credentials ??= { ...(await makeSelfSigned("localhost")), source: "self-signed" };
   const sink = new DirSink(dir);
   const address = { host: "127.0.0.1", port: 0, family: 4 as const };
   const options: SmtpOptions = {
@@ -91,7 +83,7 @@ async function start(
         { address: "other@example.org", password: "x" },
       ],
     }),
-    tls: credentials,
+    tls: await testCredentials(),
     sink,
     throttle: new LoginThrottle({ baseDelayMs: 1 }),
     trace: (event) => traces.push(event),
@@ -112,45 +104,11 @@ async function start(
   };
 }
 
-/** Opens a raw connection; `until` waits for the transcript to match. */
-async function raw(port: number): Promise<{
-  socket: Socket;
-  send: (data: string | Buffer) => void;
-  until: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
-  text: () => string;
-}> {
-  const socket = connect(port, "127.0.0.1");
-  let received = "";
-  let closed = false;
-  const waiters: (() => void)[] = [];
-  socket.on("data", (chunk: Buffer) => {
-    received += chunk.toString("latin1");
-    for (const w of waiters.splice(0)) w();
-  });
-  socket.on("close", () => {
-    closed = true;
-    for (const w of waiters.splice(0)) w();
-  });
-  socket.on("error", () => undefined);
-  const until = async (pattern: RegExp, timeoutMs = 5000): Promise<string> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(received)) {
-      if (closed) throw new Error(`closed before ${pattern}; got:\n${received}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; got:\n${received}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-    return received;
-  };
-  await until(/^220 /);
-  return { socket, send: (data) => socket.write(data), until, text: () => received };
-}
-
-async function python(script: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("python3", ["-c", script, ...args], { timeout: 30_000, maxBuffer: 1 << 20 });
-  return stdout;
+/** Opens a raw connection and waits for the greeting. */
+async function raw(port: number): Promise<RawClient> {
+  const client = await rawClient(port);
+  await client.until(/^220 /);
+  return client;
 }
 
 const PY_PRELUDE = `
@@ -185,7 +143,7 @@ s.sendmail("a@example.net", ["user+news@example.org"], b"Subject: hi\\r\\n\\r\\n
 codes["quit"] = s.quit()[0]
 print(json.dumps(codes))
 `,
-      String(port),
+      [port],
     );
     const codes = JSON.parse(out) as Record<string, unknown>;
     assert.deepEqual(codes, {
@@ -263,9 +221,7 @@ s.sendmail("user@example.org", ["user@example.org"], b"Subject: tls\\r\\n\\r\\nh
 s.quit()
 print(json.dumps(r))
 `,
-      "0",
-      String(submission),
-      String(submissions),
+      [0, submission, submissions],
     );
     assert.deepEqual(JSON.parse(out), {
       before_auth: 530,
@@ -402,7 +358,7 @@ r = s.sendmail("a@example.net", ["user@example.org"], b"Subject: big\\r\\n\\r\\n
 s.quit()
 print(len(body))
 `,
-      String(port),
+      [port],
     );
     const bodyLength = Number(out.trim());
     assert.equal(sink.committed.length, 1);
