@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ImapFlow } from "imapflow";
+import { imapFlow } from "../support/imapflow.js";
 import { message, PASSWORD, run, startServer, USER } from "./support.js";
 
 test("curl: list, fetch by UID and search over STARTTLS (--ssl-reqd) and IMAPS", async (t) => {
@@ -41,19 +41,7 @@ test("curl: list, fetch by UID and search over STARTTLS (--ssl-reqd) and IMAPS",
 test("ImapFlow: login, list, fetch, append, move, and IDLE hears of deliver()", async (t) => {
   const server = await startServer(t);
   await server.store().deliver(message("flow one", "body one"));
-  const client = new ImapFlow({
-    host: "127.0.0.1",
-    port: server.tlsPort,
-    secure: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: USER, pass: PASSWORD },
-    logger: false,
-  });
-  t.after(async () => {
-    if (client.usable) await client.logout().catch(() => undefined);
-    client.close();
-  });
-  await client.connect();
+  const client = await imapFlow(t, { port: server.tlsPort, tls: "implicit", user: USER, pass: PASSWORD });
   const folders = await client.list();
   assert.ok(folders.some((f) => f.path === "INBOX"));
   assert.equal(folders.find((f) => f.specialUse === "\\Sent")?.path, "Sent");

@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseConfig } from "../../src/core/config/load.js";
 import { startPortico, type Portico } from "../../src/portico.js";
+import { waitFor } from "../support/wire.js";
 import { freePort, tempDir } from "../support/cli.js";
 import { startPostfix, type RunningPostfix } from "../support/postfix.js";
 
@@ -122,20 +123,6 @@ async function waitForFiles(
     if (Date.now() > deadline) {
       throw new Error(`timed out: ${names.length} of ${count} messages in ${dir}\n${await diagnose()}`);
     }
-    await sleep(25);
-  }
-}
-
-/** Polls until `done()`, or throws with `diagnose()` at the deadline. */
-async function until(
-  what: string,
-  done: () => boolean,
-  diagnose: () => Promise<string>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await diagnose()}`);
     await sleep(25);
   }
 }
@@ -270,7 +257,10 @@ describe("Postfix interop", { timeout: 60_000 }, () => {
       assert.match(header, new RegExp(`Message-ID: <to-portico\\.${sample.name}@interop\\.test>`));
     }
     // Delivered first, then removed from the queue.
-    await until("Portico's queue to empty", () => portico.queue?.size === 0, porticoQueue);
+    await waitFor("Portico's queue to empty", () => (portico.queue?.size === 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      diagnose: porticoQueue,
+    });
   });
 
   test("Portico relays to Postfix by MX: bodies byte-identical, both Received: headers", async () => {
@@ -320,7 +310,10 @@ describe("Postfix interop", { timeout: 60_000 }, () => {
     // e.g. "improper command pipelining" (RFC 2920 §3.1) or a bare LF.
     assert.doesNotMatch(log, /: (warning|error|fatal|panic): |improper command pipelining/);
     // Delivered first, then removed from the queue.
-    await until("Portico's queue to empty", () => portico.queue?.size === 0, porticoQueue);
+    await waitFor("Portico's queue to empty", () => (portico.queue?.size === 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      diagnose: porticoQueue,
+    });
   });
 
   test("two Postfix instances at once, one relaying to the other", async (t) => {

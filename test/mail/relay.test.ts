@@ -5,11 +5,12 @@ import assert from "node:assert/strict";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { parseConfig } from "../../src/core/config/load.js";
 import { startPortico, type Portico } from "../../src/portico.js";
 import { connectSmtp } from "../../src/smtp/client/index.js";
 import { startSmtpSink, type RunningSink } from "../../src/smtp/client/test-support.js";
+import { waitFor } from "../support/wire.js";
 import { freePort, runPortico, tempDir } from "../support/cli.js";
 
 const ZONE = `$ORIGIN sink.test.
@@ -22,18 +23,17 @@ mx IN A 127.0.0.1
 nullmx IN MX 0 .
 `;
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+/** A Portico DNS serving ZONE from `dir`, stopped after the test. */
+async function startSinkDns(t: TestContext, dir: string): Promise<Portico> {
+  await writeFile(join(dir, "sink.zone"), ZONE);
+  const dns = await startPortico(
+    parseConfig(
+      `hostname = "ns"\ndata_dir = "dns"\n[dns]\nlisten = ["127.0.0.1:0"]\nworkers = 1\nzones = ["sink.zone"]\n`,
+      join(dir, "dns.toml"),
+    ),
+  );
+  t.after(() => dns.stop(0));
+  return dns;
 }
 
 async function submit(port: number, from: string, to: string, subject: string): Promise<string> {
@@ -49,16 +49,9 @@ async function submit(port: number, from: string, to: string, subject: string): 
 
 test("relay through MX: 4xx deferred then retried, 5xx bounced with a DSN, null MX, NXDOMAIN", async (t) => {
   const dir = await tempDir();
-  await writeFile(join(dir, "sink.zone"), ZONE);
+  const dns = await startSinkDns(t, dir);
   const sinkPort = await freePort();
   const mtaPort = await freePort();
-  const dns = await startPortico(
-    parseConfig(
-      `hostname = "ns"\ndata_dir = "dns"\n[dns]\nlisten = ["127.0.0.1:0"]\nworkers = 1\nzones = ["sink.zone"]\n`,
-      join(dir, "dns.toml"),
-    ),
-  );
-  t.after(() => dns.stop(0));
   const resolver = dns.endpoints[0]!.address;
   const configFile = join(dir, "portico.toml");
   await writeFile(
@@ -77,7 +70,7 @@ test("relay through MX: 4xx deferred then retried, 5xx bounced with a DSN, null 
   // 4xx on RCPT: deferred, kept in the queue with the remote reply.
   let sink: RunningSink = await startSmtpSink(["-r", "RCPT"], { port: sinkPort });
   assert.match(await submit(mtaPort, "sender@portico.test", "someone@sink.test", "deferred"), /queued as/);
-  const deferred = await until("the deferral", () =>
+  const deferred = await waitFor("the deferral", () =>
     queue.list().find((l) => l.recipients[0]?.status === "deferred"),
   );
   assert.match(deferred.recipients[0]!.reply ?? "", /^4\d\d /);
@@ -94,7 +87,7 @@ test("relay through MX: 4xx deferred then retried, 5xx bounced with a DSN, null 
   sink = await startSmtpSink([], { port: sinkPort, dump: true });
   const flushed = await runPortico(["queue", "flush", "-c", configFile], { cwd: dir });
   assert.equal(flushed.code, 0, flushed.stdout + flushed.stderr);
-  const got = await until("the retried delivery", async () =>
+  const got = await waitFor("the retried delivery", async () =>
     (await sink.messages()).find((m) => m.includes("body of deferred")),
   );
   assert.match(got, /Subject: deferred/);
@@ -102,49 +95,42 @@ test("relay through MX: 4xx deferred then retried, 5xx bounced with a DSN, null 
     got,
     /Received: from client\.portico\.test \(\[127\.0\.0\.1\]\)\n\tby mx\.portico\.test \(Portico\)/,
   );
-  await until("an empty queue", () => (queue.size === 0 ? true : undefined));
+  await waitFor("an empty queue", () => (queue.size === 0 ? true : undefined));
   await sink.stop();
 
   // 5xx on RCPT: bounced; the sender gets a DSN quoting smtp-sink's reply.
   sink = await startSmtpSink(["-f", "RCPT"], { port: sinkPort });
   t.after(() => sink.stop());
   await submit(mtaPort, "sender@portico.test", "refused@sink.test", "bounced");
-  const dsnName = await until("the DSN", async () => (await inboxFiles())[0]);
+  const dsnName = await waitFor("the DSN", async () => (await inboxFiles())[0]);
   const dsn = await readFile(join(inbox, dsnName), "utf8");
   assert.match(dsn, /^Return-Path: <>\r\n/);
   assert.match(dsn, /refused@sink\.test/);
   assert.match(dsn, /5\d\d[ -]5\.\d\.\d+ .*Error: command failed/);
   assert.match(dsn, /multipart\/report; report-type=delivery-status/i);
   assert.match(dsn, /Subject: bounced/);
-  await until("an empty queue", () => (queue.size === 0 ? true : undefined));
+  await waitFor("an empty queue", () => (queue.size === 0 ? true : undefined));
 
   // Null MX (RFC 7505) and a domain that does not exist: bounced at once, without a connection.
   await submit(mtaPort, "sender@portico.test", "x@nullmx.sink.test", "nullmx");
   await submit(mtaPort, "sender@portico.test", "x@gone.sink.test", "nxdomain");
-  await until("two more DSNs", async () => ((await inboxFiles()).length === 3 ? true : undefined));
+  await waitFor("two more DSNs", async () => ((await inboxFiles()).length === 3 ? true : undefined));
   const texts = await Promise.all((await inboxFiles()).map((f) => readFile(join(inbox, f), "utf8")));
   assert.ok(texts.some((x) => /5\.1\.10/.test(x) && /null MX/.test(x)));
   assert.ok(texts.some((x) => /5\.1\.2/.test(x) && /gone\.sink\.test/.test(x)));
 
   // A bounce of a bounce is never sent: the null sender's failure is dropped.
   await submit(mtaPort, "", "refused@sink.test", "nullsender");
-  await until("an empty queue", () => (queue.size === 0 ? true : undefined));
+  await waitFor("an empty queue", () => (queue.size === 0 ? true : undefined));
   await sleep(300);
   assert.equal((await inboxFiles()).length, 3);
 });
 
 test("a destination that keeps answering 4xx: a delay warning, then a bounce when the lifetime ends", async (t) => {
   const dir = await tempDir();
-  await writeFile(join(dir, "sink.zone"), ZONE);
+  const dns = await startSinkDns(t, dir);
   const sinkPort = await freePort();
   const mtaPort = await freePort();
-  const dns = await startPortico(
-    parseConfig(
-      `hostname = "ns"\ndata_dir = "dns"\n[dns]\nlisten = ["127.0.0.1:0"]\nworkers = 1\nzones = ["sink.zone"]\n`,
-      join(dir, "dns.toml"),
-    ),
-  );
-  t.after(() => dns.stop(0));
   const portico = await startPortico(
     parseConfig(
       `hostname = "mx.portico.test"\ndata_dir = "data"\n[[users]]\naddress = "sender@portico.test"\npassword = "pw"\n` +
@@ -163,13 +149,13 @@ test("a destination that keeps answering 4xx: a delay warning, then a bounce whe
     Promise.all(
       (await readdir(inbox).catch(() => [] as string[])).map((f) => readFile(join(inbox, f), "utf8")),
     );
-  const both = await until(
+  const both = await waitFor(
     "a delay warning and a bounce",
     async () => {
       const all = await texts();
       return all.length >= 2 ? all : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   const delay = both.find((x) => /Subject: Delayed Mail/.test(x));
   const bounce = both.find((x) => /Subject: Undelivered Mail/.test(x));
@@ -180,6 +166,6 @@ test("a destination that keeps answering 4xx: a delay warning, then a bounce whe
   assert.match(bounce, /Status: 4\.4\.7/);
   assert.match(bounce, /Remote-MTA: dns; mx\.sink\.test/);
   assert.match(bounce, /4\d\d 4\.\d\.\d .*command failed/);
-  await until("an empty queue", () => (portico.queue!.size === 0 ? true : undefined));
+  await waitFor("an empty queue", () => (portico.queue!.size === 0 ? true : undefined));
   assert.equal((await texts()).length, 2);
 });

@@ -7,10 +7,10 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { ImapFlow } from "imapflow";
 import { parseConfig } from "../../src/core/config/load.js";
 import { startPortico } from "../../src/portico.js";
 import { freePort, tempDir } from "../support/cli.js";
+import { imapFlow } from "../support/imapflow.js";
 
 const run = promisify(execFile);
 const USER = "user2@organization.test";
@@ -29,20 +29,7 @@ test("SMTP → IMAP IDLE, IMAP flags → Maildir names, POP3 DELE → gone for I
   const portico = await startPortico(parseConfig(await readFile(file, "utf8"), file));
   t.after(() => portico.stop(0));
 
-  const client = new ImapFlow({
-    host: "127.0.0.1",
-    port: imap,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: USER, pass: PASSWORD },
-    logger: false,
-  });
-  t.after(async () => {
-    if (client.usable) await client.logout().catch(() => undefined);
-    client.close();
-  });
-  await client.connect();
+  const client = await imapFlow(t, { port: imap, tls: "starttls", user: USER, pass: PASSWORD });
   const lock = await client.getMailboxLock("INBOX");
   try {
     const arrived = new Promise<number>((resolve) => {
@@ -107,16 +94,7 @@ print(count, b"Subject: first by smtp" in first)`,
     PASSWORD,
   ]);
   assert.equal(stdout.trim(), "2 True");
-  const again = new ImapFlow({
-    host: "127.0.0.1",
-    port: imap,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: USER, pass: PASSWORD },
-    logger: false,
-  });
-  await again.connect();
+  const again = await imapFlow(t, { port: imap, tls: "starttls", user: USER, pass: PASSWORD });
   const mailbox = await again.mailboxOpen("INBOX");
   assert.equal(mailbox.exists, 1);
   const subjects: string[] = [];

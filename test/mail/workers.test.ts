@@ -18,6 +18,7 @@ import type { TraceEvent } from "../../src/core/log.js";
 import { Spool, newQueueId } from "../../src/mail/queue/spool.js";
 import { startPortico, type Portico } from "../../src/portico.js";
 import { connectSmtp } from "../../src/smtp/client/index.js";
+import { waitFor } from "../support/wire.js";
 import { freePort, startPortico as startPorticoCli, tempDir } from "../support/cli.js";
 
 const run = promisify(execFile);
@@ -30,24 +31,10 @@ function config(smtp: string): string {
   );
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 /** The files in a Maildir's new/, once there are `count`. */
 function delivered(dir: string, count: number): Promise<string[]> {
   const newDir = join(dir, "data", "mail", "w.test", "a", "new");
-  return until(`${count} messages in ${newDir}`, async () => {
+  return waitFor(`${count} messages in ${newDir}`, async () => {
     const names = await readdir(newDir).catch(() => [] as string[]);
     return names.length >= count
       ? Promise.all(names.map((n) => readFile(join(newDir, n), "utf8")))
@@ -135,12 +122,12 @@ test("workers = 2: every listener in worker processes, mail queued and delivered
   const bySubject = new Map(texts.map((x) => [/^Subject: (.*)\r$/m.exec(x)?.[1], x]));
   for (let n = 0; n < 30; n++) assert.ok(bySubject.has(`load ${n}`), `load ${n} delivered`);
   assert.match(bySubject.get("submitted") ?? "", /by mx\.w\.test \(Portico\) with ESMTPSA id [0-9A-Z]{19}/);
-  await until("postmaster's copy", async () =>
+  await waitFor("postmaster's copy", async () =>
     (await readdir(join(dir, "data", "mail", "w.test", "postmaster", "new")).catch(() => [])).length === 1
       ? true
       : undefined,
   );
-  await until("an empty queue", () => (portico.queue?.size === 0 ? true : undefined));
+  await waitFor("an empty queue", () => (portico.queue?.size === 0 ? true : undefined));
 
   // The dialogues came back from the workers, each connection named with its worker.
   const greetings = traces.filter((e) => e.direction === "S" && e.line.startsWith("220 mx.w.test ESMTP"));
@@ -214,7 +201,7 @@ test("a worker that dies is replaced; what it committed without announcing is de
   );
   assert.equal(portico.queue?.size, 0);
   process.kill(before[0]!, "SIGKILL");
-  const after = await until("a replacement worker", () => {
+  const after = await waitFor("a replacement worker", () => {
     const live = liveWorkers();
     return live.length === 2 && !live.includes(before[0]!) ? live : undefined;
   });
@@ -251,7 +238,7 @@ test("portico start --trace: the workers' dialogues on standard error", async (t
   ]);
   assert.match(sent.stdout, /250 2\.0\.0 Ok: queued as/);
   await delivered(dir, 1);
-  const stderr = await until("the trace", () =>
+  const stderr = await waitFor("the trace", () =>
     /\[smtp-\w+@w[01]\] C: QUIT/.test(server.stderr()) ? server.stderr() : undefined,
   );
   assert.match(stderr, /\[smtp-\w+@w[01]\] S: 220 mx\.w\.test ESMTP/);

@@ -124,3 +124,28 @@ export async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 3000)
     }
   }
 }
+
+/**
+ * Polls `probe` until it returns something other than undefined, and returns that. At the
+ * deadline it throws, naming `what` and adding what `diagnose()` says (a log, a queue).
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  options: {
+    readonly timeoutMs?: number;
+    readonly intervalMs?: number;
+    readonly diagnose?: () => Promise<string>;
+  } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      const detail = options.diagnose === undefined ? "" : `\n${await options.diagnose()}`;
+      throw new Error(`timed out waiting for ${what}${detail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
+  }
+}
