@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FakeMaildrop } from "../../test/pop3/fake-maildrop.js";
-import { fuzzIterations, fuzzSeed, seededRandom } from "../../test/support/fuzz.js";
+import { fuzzIterations, fuzzLine, fuzzSeed, seededRandom } from "../../test/support/fuzz.js";
 import { parseCommand, parseNumbers } from "./codec.js";
 import { Pop3Session } from "./session.js";
 import { TopFilter } from "./top.js";
@@ -44,7 +44,6 @@ const REPLY = /^(?:\+OK|-ERR|\+ )/;
 test("random command lines get well-formed replies and never throw", async () => {
   const random = seededRandom(fuzzSeed(5));
   const iterations = fuzzIterations(300);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   for (let i = 0; i < iterations; i++) {
     const drop = new FakeMaildrop(["Subject: a\r\n\r\nbody\r\n", "Subject: b\r\n\r\n.x\r\n"]);
     if (random() < 0.2) drop.gone.add(2);
@@ -63,23 +62,7 @@ test("random command lines get well-formed replies and never throw", async () =>
       openMaildrop: () => Promise.resolve(drop),
     });
     for (let n = 0; n < 25 && !session.closed; n++) {
-      let line: Buffer;
-      const r = random();
-      if (r < 0.55) {
-        line = Buffer.from(pick(WORDS));
-      } else if (r < 0.85) {
-        // A known word with random bytes spliced in.
-        const base = Buffer.from(pick(WORDS));
-        const at = Math.floor(random() * (base.length + 1));
-        const junk = Buffer.from(
-          Array.from({ length: Math.floor(random() * 8) }, () => Math.floor(random() * 256)),
-        );
-        line = Buffer.concat([base.subarray(0, at), junk, base.subarray(at)]);
-      } else {
-        line = Buffer.from(
-          Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256)),
-        );
-      }
+      const line = fuzzLine(random, WORDS, { plain: 0.55, spliced: 0.3, junkMax: 300 });
       const output = await session.command(line);
       if (output.replies !== "") {
         assert.match(output.replies, REPLY, output.replies);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fuzzIterations, fuzzSeed, seededRandom } from "../../test/support/fuzz.js";
+import { fuzzIterations, fuzzLine, fuzzSeed, seededRandom } from "../../test/support/fuzz.js";
 import { createLocalPolicy } from "./policy.js";
 import { SmtpSession } from "./session.js";
 
@@ -51,23 +51,7 @@ test("random command lines give replies and never throw", async () => {
         Promise.resolve(c.password === "pw" ? { ok: true, user: c.username } : { ok: false, blocked: false }),
     });
     for (let n = 0; n < 20 && !session.closed; n++) {
-      let line: Buffer;
-      const r = random();
-      if (r < 0.5) {
-        line = Buffer.from(WORDS[Math.floor(random() * WORDS.length)]!);
-      } else if (r < 0.8) {
-        // A known word with random bytes spliced in.
-        const base = Buffer.from(WORDS[Math.floor(random() * WORDS.length)]!);
-        const at = Math.floor(random() * (base.length + 1));
-        const junk = Buffer.from(
-          Array.from({ length: Math.floor(random() * 8) }, () => Math.floor(random() * 256)),
-        );
-        line = Buffer.concat([base.subarray(0, at), junk, base.subarray(at)]);
-      } else {
-        line = Buffer.from(
-          Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256)),
-        );
-      }
+      const line = fuzzLine(random, WORDS, { plain: 0.5, spliced: 0.3, junkMax: 40 });
       const output = await session.command(line);
       assert.ok(output.replies === "" || /^[2-5][0-9]{2}[ -]/.test(output.replies), output.replies);
       switch (output.action?.kind) {

@@ -27,3 +27,25 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A command line for a line-protocol fuzzer: one of `words` as is (probability `plain`),
+ * one with up to 7 random bytes spliced in (up to `plain + spliced`), or up to `junkMax`
+ * random bytes.
+ */
+export function fuzzLine(
+  random: () => number,
+  words: readonly string[],
+  options: { readonly plain: number; readonly spliced: number; readonly junkMax: number },
+): Buffer {
+  const bytes = (max: number): Buffer =>
+    Buffer.from(Array.from({ length: Math.floor(random() * max) }, () => Math.floor(random() * 256)));
+  const r = random();
+  if (r < options.plain) return Buffer.from(words[Math.floor(random() * words.length)]!);
+  if (r < options.plain + options.spliced) {
+    const base = Buffer.from(words[Math.floor(random() * words.length)]!);
+    const at = Math.floor(random() * (base.length + 1));
+    return Buffer.concat([base.subarray(0, at), bytes(8), base.subarray(at)]);
+  }
+  return bytes(options.junkMax);
+}
