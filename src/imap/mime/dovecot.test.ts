@@ -6,15 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chownToDovecot, doveadm, writeDovecotConfig } from "../../../test/support/doveadm.js";
 import { encodeWire } from "../response.js";
 import { bodyStructure, envelope } from "./bodystructure.js";
 import { scanBuffer } from "./structure.js";
-
-const NOBODY = "65534";
 
 /** Messages that exercise the MIME and address rules (CRLF added below). */
 const CORPUS: string[] = [
@@ -285,14 +283,6 @@ function parseValue(text: string): unknown {
   return value();
 }
 
-function doveadm(dir: string, args: string[]): string {
-  return execFileSync(
-    "doveadm",
-    ["-c", join(dir, "dovecot.conf"), "-o", `mail_uid=${NOBODY}`, "-o", `mail_gid=${NOBODY}`, ...args],
-    { encoding: "latin1", env: { ...process.env, HOME: dir, USER: "portico" }, timeout: 30_000 },
-  );
-}
-
 test("BODYSTRUCTURE, BODY and ENVELOPE equal Dovecot's for every message of the corpus", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "portico-imap-dovecot-"));
   t.after(async () => {
@@ -305,28 +295,14 @@ test("BODYSTRUCTURE, BODY and ENVELOPE equal Dovecot's for every message of the 
   for (const [i, m] of messages.entries()) {
     await writeFile(join(maildir, "new", `${1000 + i}.M${i}P1.test`), m);
   }
-  await writeFile(
-    join(dir, "dovecot.conf"),
-    [
-      `mail_location = maildir:${maildir}`,
-      "ssl = no",
-      "log_path = /dev/stderr",
-      `base_dir = ${join(dir, "run")}`,
-      `state_dir = ${join(dir, "state")}`,
-      "",
-    ].join("\n"),
-  );
-  execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, maildir]);
+  await writeDovecotConfig(dir, maildir);
+  chownToDovecot(maildir);
   const rows = JSON.parse(
-    doveadm(dir, [
-      "-f",
-      "json",
-      "fetch",
-      "uid imap.bodystructure imap.body imap.envelope",
-      "mailbox",
-      "INBOX",
-      "ALL",
-    ]),
+    doveadm(
+      dir,
+      ["-f", "json", "fetch", "uid imap.bodystructure imap.body imap.envelope", "mailbox", "INBOX", "ALL"],
+      "latin1",
+    ),
   ) as Record<string, string>[];
   assert.equal(rows.length, messages.length);
   for (const [i, row] of rows.entries()) {
