@@ -25,7 +25,7 @@
  * `portico start`, a process of its own, like a deployment.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -34,7 +34,7 @@ import { promisify } from "node:util";
 import { deliver } from "../../src/mail/store/index.js";
 import { freePort, startPortico } from "../../test/support/cli.js";
 import { seededRandom } from "../../test/support/fuzz.js";
-import { have, ratio, table } from "../support/measure.js";
+import { have, ratio, table, tearDown } from "../support/measure.js";
 
 const exec = promisify(execFile);
 
@@ -542,12 +542,7 @@ async function main(): Promise<void> {
       ]),
     );
   } finally {
-    for (const stop of stops.reverse()) {
-      await stop().catch((e: unknown) => {
-        console.error(e);
-      });
-    }
-    await rm(dir, { recursive: true, force: true });
+    await tearDown(stops, dir);
   }
 }
 

@@ -15,13 +15,13 @@
  * does. Portico runs as `portico start`, a process of its own per server, like a deployment.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startPortico } from "../../test/support/cli.js";
 import { havePostfix, startPostfix } from "../../test/support/postfix.js";
-import { have, ratio, table } from "../support/measure.js";
+import { have, ratio, table, tearDown } from "../support/measure.js";
 
 const smoke = process.argv.includes("--smoke");
 const SESSIONS = smoke ? 4 : 20;
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     }
     const postfixTiming = median(rounds.Postfix);
     const porticoTiming = median(rounds.Portico);
-    // Both stay up, idle, until the end: stopping Postfix removes its 12,000 files, and those
+    // Both stay up, idle, until the end: stopping Postfix removes every file it made, and those
     // deletions would slow the relay run's file creation below.
 
     // Postfix's accept path alone: the queue file is written, then discarded.
@@ -245,12 +245,7 @@ async function main(): Promise<void> {
       ]),
     );
   } finally {
-    for (const stop of stops.reverse()) {
-      await stop().catch((e: unknown) => {
-        console.error(e);
-      });
-    }
-    await rm(dir, { recursive: true, force: true });
+    await tearDown(stops, dir);
   }
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -32,3 +33,13 @@ export function table(rows: readonly (readonly string[])[]): string {
 }
 
 export { run };
+
+/** Stops what a bench started, last first (reporting, not throwing, a failure), then removes `dir`. */
+export async function tearDown(stops: readonly (() => Promise<void>)[], dir: string): Promise<void> {
+  for (const stop of [...stops].reverse()) {
+    await stop().catch((e: unknown) => {
+      console.error(e);
+    });
+  }
+  await rm(dir, { recursive: true, force: true });
+}
