@@ -6,12 +6,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Readable } from "node:stream";
 import { fuzzIterations, fuzzSeed, seededRandom } from "../../test/support/fuzz.js";
 import { parseCommand } from "./commands.js";
 import { IMAP_LIMITS } from "./limits.js";
 import { CommandReader } from "./parser.js";
 import { ImapSession } from "./session.js";
+import { Collector } from "./test-support.js";
 
 const ITERATIONS = fuzzIterations(1500);
 const SEED = fuzzSeed(0x1a9);
@@ -89,21 +89,6 @@ function randomCommand(rand: () => number): string {
   return `${text}\r\n`;
 }
 
-class Sink {
-  text = "";
-  write(data: string | Buffer): void {
-    this.text += typeof data === "string" ? data : data.toString("latin1");
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  async pipe(source: Readable): Promise<number> {
-    let n = 0;
-    for await (const chunk of source as AsyncIterable<Buffer>) n += chunk.length;
-    return n;
-  }
-}
-
 test("random commands: the reader and the grammar never throw; a tagged command gets a tagged answer", () => {
   const rand = seededRandom(SEED);
   for (let i = 0; i < ITERATIONS; i++) {
@@ -152,7 +137,7 @@ test("random command streams through a session: every answer is well-formed, not
         throw new Error("never authenticated");
       },
     });
-    const sink = new Sink();
+    const sink = new Collector();
     for (let i = 0; i < 20 && !session.closed; i++) {
       session.push(Buffer.from(randomCommand(rand), "latin1"));
       for (let guard = 0; guard < 50; guard++) {

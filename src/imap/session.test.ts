@@ -3,31 +3,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { FolderRegistry } from "../mail/store/folder-state.js";
 import { MailStore } from "../mail/store/store.js";
-import type { ResponseSink } from "./fetch.js";
 import { IMAP_LIMITS } from "./limits.js";
+import { Collector } from "./test-support.js";
 import { ImapSession, type ImapSessionOptions, type StepResult } from "./session.js";
-
-/** A sink that keeps everything as text. */
-class Collector implements ResponseSink {
-  text = "";
-  write(data: string | Buffer): void {
-    this.text += typeof data === "string" ? data : data.toString("latin1");
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  async pipe(source: Readable): Promise<number> {
-    let n = 0;
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      n += chunk.length;
-      this.text += chunk.toString("latin1");
-    }
-    return n;
-  }
-}
 
 interface Harness {
   session: ImapSession;

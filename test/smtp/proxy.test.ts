@@ -13,6 +13,33 @@ import { freePort, tempDir } from "../support/cli.js";
 
 const run = promisify(execFile);
 
+/** swaks to 127.0.0.1:`port` from a@elsewhere.test, as if a proxy relayed 198.51.100.7:4321. */
+function swaksViaProxy(
+  port: number,
+  version: "1" | "2",
+  args: readonly string[],
+): Promise<{ stdout: string }> {
+  return run("swaks", [
+    "--server",
+    `127.0.0.1:${port}`,
+    "--from",
+    "a@elsewhere.test",
+    "--proxy-version",
+    version,
+    "--proxy-family",
+    version === "1" ? "TCP4" : "AF_INET",
+    "--proxy-source",
+    "198.51.100.7",
+    "--proxy-source-port",
+    "4321",
+    "--proxy-dest",
+    "127.0.0.1",
+    "--proxy-dest-port",
+    String(port),
+    ...args,
+  ]);
+}
+
 test("PROXY v1/v2 from a configured proxy: the session sees the client it names", async (t) => {
   const dir = await tempDir();
   const port = await freePort();
@@ -26,26 +53,10 @@ test("PROXY v1/v2 from a configured proxy: the session sees the client it names"
   const portico = await startPortico(parseConfig(await readFile(file, "utf8"), file));
   t.after(() => portico.stop(0));
 
-  for (const version of ["1", "2"]) {
-    const { stdout } = await run("swaks", [
-      "--server",
-      `127.0.0.1:${port}`,
+  for (const version of ["1", "2"] as const) {
+    const { stdout } = await swaksViaProxy(port, version, [
       "--to",
       "u@proxy.test",
-      "--from",
-      "a@elsewhere.test",
-      "--proxy-version",
-      version,
-      "--proxy-family",
-      version === "1" ? "TCP4" : "AF_INET",
-      "--proxy-source",
-      "198.51.100.7",
-      "--proxy-source-port",
-      "4321",
-      "--proxy-dest",
-      "127.0.0.1",
-      "--proxy-dest-port",
-      String(port),
       "--header",
       `Subject: via v${version}`,
     ]);
@@ -58,28 +69,9 @@ test("PROXY v1/v2 from a configured proxy: the session sees the client it names"
   for (const text of texts) assert.match(text, /Received: from \S+ \(\[198\.51\.100\.7\]\)/);
 
   // The named client is not in trusted_networks, though the proxy is: no relaying for it.
-  const denied = await run("swaks", [
-    "--server",
-    `127.0.0.1:${port}`,
-    "--to",
-    "x@remote.test",
-    "--from",
-    "a@elsewhere.test",
-    "--proxy-version",
-    "1",
-    "--proxy-family",
-    "TCP4",
-    "--proxy-source",
-    "198.51.100.7",
-    "--proxy-source-port",
-    "4321",
-    "--proxy-dest",
-    "127.0.0.1",
-    "--proxy-dest-port",
-    String(port),
-    "--quit-after",
-    "RCPT",
-  ]).catch((error: unknown) => ({ stdout: (error as { stdout: string }).stdout }));
+  const denied = await swaksViaProxy(port, "1", ["--to", "x@remote.test", "--quit-after", "RCPT"]).catch(
+    (error: unknown) => ({ stdout: (error as { stdout: string }).stdout }),
+  );
   assert.match(denied.stdout, /550 5\.7\.1 Relay access denied/);
 
   // Without a header the connection is closed, unanswered (the spec: never guess).
